@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, tfe.runs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Layer 3: the Ansible glue. Connection options, credential lookup, the client, clear failures.
+
+Every module is a ``TfeModule``: it declares only its own options, calls the runs layer inside
+``with module.api_errors("what the task was doing"):`` and exits.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, Optional
+from urllib.parse import urlsplit
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
+
+from ._api import REQUESTS_IMPORT_ERROR, RetryPolicy, TfeApiError, TfeClient, TfeHttpError, TfeTransportError, site_url
+from ._credentials import CREDENTIALS_FILE, find_cli_token
+
+ADDRESS_ENV = ("TFE_ADDRESS", "TFE_HOSTNAME")
+TOKEN_ENV = "TFE_TOKEN"
+
+# Mirrored, option by option, by plugins/doc_fragments/connection.py.
+CONNECTION_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
+    "tfe_address": {"type": "str", "aliases": ["url", "hostname"], "fallback": (env_fallback, list(ADDRESS_ENV))},
+    "tfe_token": {"type": "str", "aliases": ["token"], "no_log": True, "fallback": (env_fallback, [TOKEN_ENV])},
+    "validate_certs": {"type": "bool", "default": True},
+    "ca_path": {"type": "path"},
+    "timeout": {"type": "float", "default": 30.0},
+    "max_retries": {"type": "int", "default": 5},
+    "allow_insecure_http": {"type": "bool", "default": False},
+}
+
+# What to do next, per HTTP status, appended to the API's own words.
+_ADVICE = {
+    401: "TFE rejected the token (invalid, revoked or expired): give a valid token with tfe_token or TFE_TOKEN.",
+    403: "The token may not perform this action.",
+    404: "TFE answers 404 both when the resource does not exist and when the token has no access to it: "
+         "check the name or ID and the token's permissions.",
+    409: "The resource is not in a state that allows this action; it may have changed meanwhile.",
+    422: "TFE refused the request as invalid.",
+    429: "TFE kept rate-limiting the requests; retry later or lower the request rate.",
+}
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def describe_api_error(error: TfeApiError, action: str, hint_404: str = "") -> str:
+    """One sentence a user can act on: what was attempted, what TFE said, what to do next."""
+    text = "Failed to {0}: {1}.".format(action, error.describe())
+    if isinstance(error, TfeHttpError):
+        advice = _ADVICE.get(error.status or 0)
+        if error.status and 500 <= error.status < 600:
+            advice = "TFE had a server-side problem; retry later."
+        if error.status == 404 and hint_404:
+            advice = "{0} {1}".format(_ADVICE[404], hint_404)
+        if advice:
+            text += " " + advice
+    elif isinstance(error, TfeTransportError):
+        if error.reason == "connect":
+            text += " Check tfe_address, the network path and any proxy settings (HTTPS_PROXY, NO_PROXY)."
+        elif error.reason == "timeout":
+            text += " Raise timeout if the installation is slow."
+    return text
+
+
+class TfeModule(AnsibleModule):
+    """An ``AnsibleModule`` with the shared connection options and a lazily built API client."""
+
+    def __init__(self, argument_spec: Optional[Dict[str, Any]] = None, **kwargs: Any) -> None:
+        spec = {name: dict(option) for name, option in CONNECTION_ARGUMENT_SPEC.items()}
+        spec.update(argument_spec or {})
+        super().__init__(argument_spec=spec, **kwargs)
+        self._client: Optional[TfeClient] = None
+
+    @property
+    def client(self) -> TfeClient:
+        if self._client is None:
+            self._client = self._build_client()
+        return self._client
+
+    def _build_client(self) -> TfeClient:
+        if REQUESTS_IMPORT_ERROR:
+            self.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        params = self.params
+        try:
+            address = site_url(params["tfe_address"])
+        except ValueError as exc:
+            self.fail_json(msg="Invalid tfe_address: {0}".format(exc))
+        host = urlsplit(address).hostname or ""
+        if urlsplit(address).scheme == "http" and not is_loopback(host) and not params["allow_insecure_http"]:
+            self.fail_json(msg="Refusing to send the TFE token in clear text to {0}: use https://, or set "
+                               "allow_insecure_http=true if this plain-HTTP address is really "
+                               "intended.".format(address))
+        if params["timeout"] <= 0 or params["max_retries"] < 0:
+            self.fail_json(msg="timeout must be positive and max_retries zero or more")
+        token = self._token_for(host)
+        return TfeClient(
+            address, token, validate_certs=params["validate_certs"], ca_path=params["ca_path"],
+            timeout=params["timeout"], retry=RetryPolicy(max_retries=params["max_retries"]),
+            user_agent="ansible-core/{0}".format(ANSIBLE_VERSION))
+
+    def _token_for(self, host: str) -> str:
+        token = self.params["tfe_token"]
+        if token:
+            return token
+        lookup = find_cli_token(host, os.environ, CREDENTIALS_FILE)
+        if not lookup.token:
+            places = ["the tfe_token option", "the environment variable " + TOKEN_ENV] + lookup.searched
+            self.fail_json(msg="No TFE token found for {0}. Looked in: {1}.".format(host, ", ".join(places)))
+        # Found by the collection, not by Ansible: mask it in all output like a no_log option.
+        self.no_log_values.add(lookup.token)
+        return lookup.token
+
+    @contextmanager
+    def api_errors(self, action: str, hint_404: str = "", **result: Any) -> Iterator[None]:
+        """Turn a ``TfeApiError`` raised inside the block into ``fail_json`` with a clear message.
+
+        ``result`` keys (``changed``, ``run`` ...) are returned with the failure, so a task that did
+        change something before failing still says so.
+        """
+        try:
+            yield
+        except TfeApiError as error:
+            self.fail_api(error, action, hint_404=hint_404, **result)
+        except ValueError as error:
+            self.fail_json(msg="Failed to {0}: {1}".format(action, error), **result)
+
+    def fail_api(self, error: TfeApiError, action: str, hint_404: str = "", **result: Any) -> None:
+        details = {"method": error.method, "path": error.path, "title": error.title, "detail": error.detail,
+                   "attempts": error.attempts}
+        result.setdefault("changed", False)
+        self.fail_json(msg=describe_api_error(error, action, hint_404), status_code=error.status,
+                       api_error=details, **result)
