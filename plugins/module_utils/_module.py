@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from contextlib import contextmanager
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional, Tuple
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
@@ -76,14 +76,58 @@ def describe_api_error(error: TfeApiError, action: str, hint_404: str = "") -> s
     return text
 
 
+def leaf_strings(value: Any) -> Iterator[str]:
+    """The strings Ansible derives from a no_log value to mask: every scalar leaf but booleans and None."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from leaf_strings(item)
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            yield from leaf_strings(item)
+    elif value is not None and not isinstance(value, bool):
+        yield str(value)
+
+
 class TfeModule(AnsibleModule):
     """An ``AnsibleModule`` with the shared connection options and a lazily built API client."""
 
-    def __init__(self, argument_spec: Optional[Dict[str, Any]] = None, **kwargs: Any) -> None:
+    def __init__(self, argument_spec: Optional[Dict[str, Any]] = None, hidden_options: Tuple[str, ...] = (),
+                 **kwargs: Any) -> None:
+        """``hidden_options`` are ``no_log`` options whose values are kept out of the invocation and logs
+        but not masked in the rest of the output (masking a run variable such as ``3`` would mangle every
+        ``3`` in the result)."""
         spec = {name: dict(option) for name, option in CONNECTION_ARGUMENT_SPEC.items()}
         spec.update(argument_spec or {})
-        super().__init__(argument_spec=spec, **kwargs)
+        self._hidden_options = hidden_options  # before super(): argument errors already call fail_json
         self._client: Optional[TfeClient] = None
+        super().__init__(argument_spec=spec, **kwargs)
+        keep = {str(self.params.get(name)) for name, option in spec.items()
+                if option.get("no_log") and name not in hidden_options}
+        for name in hidden_options:
+            for value in leaf_strings(self.params.get(name)):
+                if value not in keep:
+                    self.no_log_values.discard(value)
+
+    def _invocation(self) -> Dict[str, Any]:
+        """The module arguments as echoed in results, hidden options reduced to their keys."""
+        shown = dict(self.params)
+        for name in self._hidden_options:
+            value = shown.get(name)
+            if isinstance(value, dict):
+                shown[name] = {key: "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" for key in value}
+            elif value is not None:
+                shown[name] = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+        return {"module_args": shown}
+
+    def exit_json(self, **kwargs: Any) -> None:
+        if self._hidden_options:
+            kwargs.setdefault("invocation", self._invocation())
+        super().exit_json(**kwargs)
+
+    def fail_json(self, msg: str, **kwargs: Any) -> None:
+        if self._hidden_options:
+            kwargs.setdefault("invocation", self._invocation())
+        super().fail_json(msg, **kwargs)
 
     @property
     def client(self) -> TfeClient:

@@ -266,6 +266,18 @@ def run_view(document: Dict[str, Any]) -> RunView:
     )
 
 
+def wait_for_run(client: TfeClient, run_id: str, done: Callable[[Dict[str, Any]], bool], timeout: float,
+                 waiter: Optional[Waiter] = None, first: Optional[RunView] = None) -> WaitOutcome:
+    """Poll the run (with its plan, apply and workspace) until ``done(run)`` or ``timeout`` seconds.
+
+    No request's retries may sleep past the deadline. ``outcome.value`` is the last ``RunView``.
+    """
+    waiter = waiter or Waiter()
+    deadline = waiter.clock() + max(timeout, 0.0)
+    return waiter.wait(lambda: get_run(client, run_id, deadline=deadline), lambda view: done(view.run), timeout,
+                       key=lambda view: view.status, first=first)
+
+
 # --- result shapes ------------------------------------------------------------------------------
 
 SUMMARY_COUNTS = ("resource_additions", "resource_changes", "resource_destructions", "resource_imports")
@@ -416,3 +428,43 @@ def log_tail(client: TfeClient, resource: Optional[Dict[str, Any]], lines: int =
         return []
     text = _ANSI_RE.sub("", raw.decode("utf-8", "replace")).replace("\x02", "").replace("\x03", "")
     return [line for line in text.splitlines() if line.strip()][-lines:]
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def run_report(view: RunView, workspace: Optional[Dict[str, Any]], site: str) -> Dict[str, Any]:
+    """The result keys every run module returns: run, workspace, plan, apply, phase_durations."""
+    workspace = workspace or view.workspace
+    return {
+        "run": run_result(view.run, workspace, site),
+        "workspace": workspace_summary(workspace),
+        "plan": phase_summary(view.plan),
+        "apply": phase_summary(view.apply),
+        "phase_durations": phase_durations(view.run),
+    }
+
+
+def waiting_reason(run: Dict[str, Any]) -> str:
+    """Why a run that is not final is not moving on by itself, in words for a failure message."""
+    status = run_status(run)
+    if is_confirmable(run):
+        return ("it is waiting for confirmation: apply it with tfe.runs.tfe_run_apply "
+                "or discard it with tfe.runs.tfe_run_cancel")
+    if status in ("policy_override", "tf_policy_override"):
+        return ("a soft-mandatory policy failed and waits for an override: override it in TFE, "
+                "or discard the run with tfe.runs.tfe_run_cancel")
+    if status == "planned_and_saved":
+        return "it is a saved plan waiting to be applied (tfe.runs.tfe_run_apply) or discarded"
+    if status.endswith("_awaiting_decision"):
+        return "a run task stage waits for an override decision in TFE"
+    if status == "pending":
+        return "it is queued behind other runs of the workspace"
+    return "it is still {0}".format(status or "in an unknown state")
+
+
+def failure_log_tail(client: TfeClient, view: RunView, lines: int = 20) -> List[str]:
+    """The end of the log of the phase that failed: the apply's once the apply started, else the plan's."""
+    apply_status = ((view.apply or {}).get("attributes") or {}).get("status")
+    resource = view.apply if apply_status not in (None, "pending", "unreachable") else view.plan
+    return log_tail(client, resource, lines)

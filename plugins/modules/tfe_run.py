@@ -1,0 +1,446 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, tfe.runs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: tfe_run
+short_description: Queue a run on an HCP Terraform or Terraform Enterprise workspace and wait for it
+version_added: 0.1.0
+description:
+  - Queues a run (C(POST /api/v2/runs)) on a workspace given by ID or by organization and name,
+    with every run option of the API, and optionally waits for its plan or for its end.
+  - Never queues a duplicate by accident. A rate-limited request or a connection that could not be
+    opened is retried; after an answer that leaves open whether the run was created (a timeout, a dropped
+    connection, a server error), the module looks for the run on the workspace instead of queueing again.
+  - With O(reuse), a matching run that already exists is reused instead of queueing a new one, which makes
+    the task safe to repeat.
+  - Only the run options that are set are sent; TFE applies the workspace's settings for the others.
+author:
+  - tfe.runs contributors
+extends_documentation_fragment:
+  - tfe.runs.connection
+  - tfe.runs.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Resolves the workspace and the O(reuse) decision, and returns the attributes that would be sent; queues nothing.
+  diff_mode:
+    support: none
+  idempotent:
+    support: partial
+    details:
+      - Only with O(reuse=active) or O(reuse=any); with the default O(reuse=never) every run of the task queues a run.
+options:
+  workspace_id:
+    description:
+      - ID of the workspace (V(ws-...)). Give either this or O(organization) and O(workspace).
+    type: str
+  organization:
+    description:
+      - Name of the organization of O(workspace).
+    type: str
+  workspace:
+    description:
+      - Name of the workspace, with O(organization).
+    type: str
+  configuration_version_id:
+    description:
+      - Configuration version to plan (V(cv-...)). By default TFE uses the workspace's latest one.
+    type: str
+  message:
+    description:
+      - Message of the run, shown in TFE. Required unless O(reuse=never), because reuse matches on it.
+      - When not set, the module sends V(Queued by tfe.runs.tfe_run [<random nonce>]) so that it can
+        recognise its own run after an ambiguous failure.
+    type: str
+  is_destroy:
+    description:
+      - Plan to destroy every resource of the workspace.
+    type: bool
+  auto_apply:
+    description:
+      - Apply automatically after a successful plan. Not set means the workspace's setting.
+    type: bool
+  plan_only:
+    description:
+      - Speculative plan that can never be applied and does not lock the workspace.
+    type: bool
+  save_plan:
+    description:
+      - Save the plan to apply later (the run stops in V(planned_and_saved) without locking the workspace).
+    type: bool
+  refresh:
+    description:
+      - Refresh the state before planning (TFE's default is V(true)).
+    type: bool
+  refresh_only:
+    description:
+      - Only refresh the state; plan no resource changes.
+    type: bool
+  target_addrs:
+    description:
+      - Resource addresses to target (Terraform's C(-target)). Turns off cost estimation.
+    type: list
+    elements: str
+  replace_addrs:
+    description:
+      - Resource addresses to replace (Terraform's C(-replace)).
+    type: list
+    elements: str
+  allow_empty_apply:
+    description:
+      - Allow applying a plan with no changes (for example to upgrade the state format).
+    type: bool
+  allow_config_generation:
+    description:
+      - Allow Terraform to generate configuration for C(import) blocks without a resource block.
+    type: bool
+  terraform_version:
+    description:
+      - Terraform version for this run. Only valid with O(plan_only=true).
+    type: str
+  debugging_mode:
+    description:
+      - Run Terraform with trace logging (C(TF_LOG=TRACE)) for this run.
+    type: bool
+  variables:
+    description:
+      - Run variables, which override workspace and variable set values of the same key.
+      - Give plain values; the module writes them as the HCL literals TFE expects
+        (V("web") becomes V("\\"web\\""), V(2) stays V(2), lists and dictionaries become HCL lists and objects).
+        A string stays a string, even V("5"). C(${) and C(%{) are escaped so TFE does not interpolate them.
+      - Values are never returned by the module; results list the variable names only.
+    type: dict
+  wait:
+    description:
+      - Wait for the run as O(wait_for) says. With V(false) the task ends once the run is queued.
+    type: bool
+    default: true
+  wait_for:
+    description:
+      - V(plan) waits until the plan is settled: the run is final, waiting for confirmation, at a human gate
+        (V(policy_override), V(planned_and_saved), any V(*_awaiting_decision)) or already applying.
+      - V(final) waits until the run is final. A run that waits for a person (a confirmation, a policy
+        override, a saved plan) is waited for until O(wait_timeout), then the task fails naming the gate.
+      - V(applied) and V(planned_and_finished) are success. V(errored), V(canceled), V(force_canceled),
+        V(discarded) and V(policy_soft_failed) fail the task, with the run, its plan and apply summaries and
+        the last lines of the failed phase's log in the result.
+    type: str
+    choices: [plan, final]
+    default: final
+  wait_timeout:
+    description:
+      - Seconds to wait. Polling is every second while the run changes and slows down to every 10 seconds
+        while it stays in one state, so short runs are seen at once and long ones cost few requests.
+    type: int
+    default: 3600
+  reuse:
+    description:
+      - V(never) always queues a run.
+      - V(active) reuses the newest run of the workspace with the same O(message), O(is_destroy),
+        O(plan_only), O(refresh_only), O(save_plan), O(target_addrs) and O(replace_addrs) that is not final.
+      - V(any) also reuses such a run that finished successfully. Errored, canceled and discarded runs are
+        never reused, so a retried job can still succeed.
+    type: str
+    choices: [never, active, any]
+    default: never
+notes:
+  - With C(until)/C(retries) on this task, use O(reuse=active) or O(reuse=any) and a fixed O(message):
+    otherwise every retry queues another run.
+seealso:
+  - module: tfe.runs.tfe_run_apply
+  - module: tfe.runs.tfe_run_cancel
+"""
+
+EXAMPLES = r"""
+- name: Plan and apply a workspace, waiting for the end
+  tfe.runs.tfe_run:
+    organization: acme
+    workspace: network-prod
+    message: "Nightly converge"
+    auto_apply: true
+  delegate_to: localhost
+
+- name: Use one connection for every tfe.runs task
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/tfe.runs.tfe:
+      tfe_address: https://tfe.example.com
+      # The token comes from TFE_TOKEN in the environment (e.g. an AWX credential).
+  tasks:
+    - name: Speculative plan with variables and a specific Terraform version
+      tfe.runs.tfe_run:
+        workspace_id: ws-6jrRyVDv1J8zQMB5
+        plan_only: true
+        terraform_version: 1.9.8
+        variables:
+          instance_count: 3
+          region: eu-west-1
+          tags: {team: platform}
+        wait_for: plan
+      register: plan
+
+    - name: Show what the plan would do
+      ansible.builtin.debug:
+        msg: "{{ plan.plan.resource_additions }} to add, {{ plan.plan.resource_destructions }} to destroy"
+
+- name: Queue once, even when the job is retried (reuse makes the task idempotent)
+  tfe.runs.tfe_run:
+    organization: acme
+    workspace: app-staging
+    message: "Deploy build {{ build_id }}"
+    reuse: any
+    wait_for: plan
+  delegate_to: localhost
+  register: deploy
+  until: deploy is succeeded
+  retries: 3
+
+- name: Queue a targeted destroy without waiting
+  tfe.runs.tfe_run:
+    organization: acme
+    workspace: sandbox
+    is_destroy: true
+    target_addrs:
+      - module.old_cluster
+    wait: false
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+run:
+  description:
+    - The run, as TFE reports it, with keys in snake_case, plus its C(id) and C(web_url).
+    - C(variables) lists the variable names only. Null in check mode when a run would be queued.
+  returned: always
+  type: dict
+  sample:
+    id: run-CZcmD7eagjhyX0vN
+    web_url: https://tfe.example.com/app/acme/workspaces/network-prod/runs/run-CZcmD7eagjhyX0vN
+    status: applied
+    message: Nightly converge
+    is_destroy: false
+    plan_only: false
+    auto_apply: true
+    has_changes: true
+    created_at: "2026-11-23T10:15:02.171Z"
+    source: tfe-api
+    trigger_reason: manual
+    actions: {is_cancelable: false, is_confirmable: false, is_discardable: false, is_force_cancelable: false}
+    status_timestamps:
+      plan_queueable_at: "2026-11-23T10:15:02+00:00"
+      planning_at: "2026-11-23T10:15:05+00:00"
+      planned_at: "2026-11-23T10:15:31+00:00"
+      applying_at: "2026-11-23T10:15:34+00:00"
+      applied_at: "2026-11-23T10:16:10+00:00"
+    variables: [instance_count, region]
+workspace:
+  description: The workspace of the run.
+  returned: always
+  type: dict
+  sample: {id: ws-6jrRyVDv1J8zQMB5, name: network-prod, organization: acme}
+plan:
+  description: The run's plan, without its log URL. Null when not known yet or in check mode.
+  returned: always
+  type: dict
+  sample:
+    id: plan-8F5JFydVYAmtTjET
+    status: finished
+    has_changes: true
+    resource_additions: 2
+    resource_changes: 1
+    resource_destructions: 0
+    resource_imports: 0
+    status_timestamps: {queued_at: "2026-11-23T10:15:04+00:00", finished_at: "2026-11-23T10:15:31+00:00"}
+apply:
+  description: The run's apply, without its log URL. Null when not known yet or in check mode.
+  returned: always
+  type: dict
+  sample:
+    id: apply-47MBvjwzBG8YKc2v
+    status: finished
+    resource_additions: 2
+    resource_changes: 1
+    resource_destructions: 0
+    resource_imports: 0
+    status_timestamps: {queued_at: "2026-11-23T10:15:33+00:00", finished_at: "2026-11-23T10:16:10+00:00"}
+phase_durations:
+  description: Seconds the run spent queued, planning, applying and in total, for the phases it reached.
+  returned: always
+  type: dict
+  sample: {queued: 3.0, plan: 26.0, apply: 36.0, total: 68.0}
+polls:
+  description: How many times the run was read while waiting.
+  returned: always
+  type: int
+  sample: 14
+reused:
+  description: Whether an existing matching run was reused instead of queueing one.
+  returned: always
+  type: bool
+  sample: false
+recovered:
+  description:
+    - Whether the answer to queueing the run was lost (timeout, dropped connection, server error) and the
+      run this task created was found on the workspace instead of queueing another.
+  returned: always
+  type: bool
+  sample: false
+would_queue:
+  description: In check mode, whether a run would be queued (false when one would be reused).
+  returned: check mode
+  type: bool
+  sample: true
+attributes:
+  description: The run attributes sent (or that would be sent), in snake_case; variables by name only.
+  returned: always
+  type: dict
+  sample: {message: Nightly converge, auto_apply: true, variables: [instance_count, region]}
+candidate_run_ids:
+  description: After an ambiguous failure to queue, the IDs of the several matching runs found (none was adopted).
+  returned: when queueing had an unknown outcome
+  type: list
+  elements: str
+  sample: [run-CZcmD7eagjhyX0vN, run-8F5JFydVYAmtTjET]
+log_tail:
+  description: The last lines of the log of the phase that failed (plan or apply), when the run failed.
+  returned: when the run ended in a failure
+  type: list
+  elements: str
+  sample: ["Error: creating EC2 Instance: UnauthorizedOperation", "  with aws_instance.web,"]
+"""
+
+from ansible_collections.tfe.runs.plugins.module_utils._hcl import HclError
+from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
+from ansible_collections.tfe.runs.plugins.module_utils._run_request import (
+    RUN_ATTRIBUTES, AmbiguousCreateError, RunRequest, create_run, default_message, find_reusable_run, option_name)
+from ansible_collections.tfe.runs.plugins.module_utils._runs import (
+    RunView, failure_log_tail, get_workspace, is_final, plan_settled, run_report, status_info, wait_for_run,
+    waiting_reason, workspace_summary)
+
+ARGUMENT_SPEC = {
+    "workspace_id": {"type": "str"},
+    "organization": {"type": "str"},
+    "workspace": {"type": "str"},
+    "configuration_version_id": {"type": "str"},
+    "message": {"type": "str"},
+    "is_destroy": {"type": "bool"},
+    "auto_apply": {"type": "bool"},
+    "plan_only": {"type": "bool"},
+    "save_plan": {"type": "bool"},
+    "refresh": {"type": "bool"},
+    "refresh_only": {"type": "bool"},
+    "target_addrs": {"type": "list", "elements": "str"},
+    "replace_addrs": {"type": "list", "elements": "str"},
+    "allow_empty_apply": {"type": "bool"},
+    "allow_config_generation": {"type": "bool"},
+    "terraform_version": {"type": "str"},
+    "debugging_mode": {"type": "bool"},
+    "variables": {"type": "dict", "no_log": True},
+    "wait": {"type": "bool", "default": True},
+    "wait_for": {"type": "str", "choices": ["plan", "final"], "default": "final"},
+    "wait_timeout": {"type": "int", "default": 3600},
+    "reuse": {"type": "str", "choices": ["never", "active", "any"], "default": "never"},
+}
+
+
+def build_request(module: TfeModule) -> RunRequest:
+    """The run request from the options, refused before any API call when it cannot work."""
+    params = module.params
+    if params["reuse"] != "never" and not params["message"]:
+        module.fail_json(msg="reuse={0} needs a message: reuse matches runs by their message".format(params["reuse"]))
+    attributes = {name: params[option_name(name)] for name in RUN_ATTRIBUTES if params[option_name(name)] is not None}
+    attributes.setdefault("message", default_message())
+    request = RunRequest("", attributes, params["variables"], params["configuration_version_id"])
+    problems = request.problems()
+    try:
+        request.rendered_variables()
+    except HclError as error:
+        problems.append(str(error))
+    if params["wait_timeout"] < 0:
+        problems.append("wait_timeout cannot be negative")
+    if problems:
+        module.fail_json(msg="Invalid run options: {0}.".format("; ".join(problems)))
+    return request
+
+
+def workspace_label(params: dict) -> str:
+    if params["workspace_id"]:
+        return "workspace {0}".format(params["workspace_id"])
+    return "workspace {0}/{1}".format(params["organization"], params["workspace"])
+
+
+def main() -> None:
+    module = TfeModule(
+        argument_spec=ARGUMENT_SPEC,
+        mutually_exclusive=[("workspace_id", "organization"), ("workspace_id", "workspace")],
+        required_together=[("organization", "workspace")],
+        required_one_of=[("workspace_id", "workspace")],
+        supports_check_mode=True,
+        hidden_options=("variables",),
+    )
+    params = module.params
+    request = build_request(module)
+    client = module.client
+    where = workspace_label(params)
+
+    with module.api_errors("find " + where):
+        workspace = get_workspace(client, params["workspace_id"], params["organization"], params["workspace"])
+    request.workspace_id = workspace.get("id")
+    result = {"changed": False, "reused": False, "recovered": False, "polls": 0,
+              "attributes": request.sent_attributes(), "workspace": workspace_summary(workspace),
+              "run": None, "plan": None, "apply": None, "phase_durations": {}}
+
+    summary = result["workspace"]
+    runs_url = "{0}/app/{1}/workspaces/{2}/runs".format(client.site_url, summary["organization"], summary["name"])
+    existing = None
+    if params["reuse"] != "never":
+        with module.api_errors("look for a run to reuse on " + where, **result):
+            existing = find_reusable_run(client, request, params["reuse"])
+    if existing is not None:
+        result.update(reused=True, **run_report(RunView(existing), workspace, client.site_url))
+    if module.check_mode:
+        result.update(changed=existing is None, would_queue=existing is None)
+        module.exit_json(**result)
+
+    if existing is None:
+        with module.api_errors("queue a run on " + where, **result,
+                               hint_404="Organization tokens cannot queue runs: use a user or team token."):
+            try:
+                created = create_run(client, request)
+            except AmbiguousCreateError as error:
+                module.fail_json(msg="Queueing a run on {0} may or may not have worked: {1}. Check the workspace's "
+                                     "runs at {2} before trying again.".format(where, error.describe(), runs_url),
+                                 candidate_run_ids=error.candidate_ids, **result)
+        result.update(changed=True, recovered=created.recovered,
+                      **run_report(RunView(created.run), workspace, client.site_url))
+        run = created.run
+    else:
+        run = existing
+
+    if not params["wait"]:
+        module.exit_json(**result)
+
+    done = plan_settled if params["wait_for"] == "plan" else is_final
+    with module.api_errors("wait for run {0}".format(run.get("id")), **result):
+        outcome = wait_for_run(client, run.get("id"), done, params["wait_timeout"])
+    view = outcome.value
+    result.update(polls=outcome.polls, **run_report(view, workspace, client.site_url))
+    if status_info(view.status).final == "failure":
+        result["log_tail"] = failure_log_tail(client, view)
+        module.fail_json(msg="Run {0} on {1} ended {2}. See {3}".format(
+            view.run.get("id"), where, view.status, result["run"]["web_url"]), **result)
+    if outcome.timed_out:
+        module.fail_json(msg="Run {0} on {1} is not {2} after {3} seconds: {4}. See {5}".format(
+            view.run.get("id"), where, "settled" if params["wait_for"] == "plan" else "final",
+            params["wait_timeout"], waiting_reason(view.run), result["run"]["web_url"]), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
