@@ -1,0 +1,251 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, tfe.runs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: tfe_run_apply
+short_description: Confirm (apply) a planned HCP Terraform or Terraform Enterprise run, idempotently
+version_added: 0.1.0
+description:
+  - Confirms a run that waits for confirmation (C(POST /api/v2/runs/:id/actions/apply)), including saved plans
+    (V(planned_and_saved)), and waits for the apply to end.
+  - Idempotent. A run that is already confirmed, applying or applied is left alone and reported with
+    C(changed=false); so is a run whose plan found nothing to apply.
+  - Whether a run waits for confirmation is read from the run's C(actions.is-confirmable), never guessed
+    from its status. When someone else confirms or discards the run at the same moment (HTTP 409), the
+    run is read again and the decision made again.
+author:
+  - tfe.runs contributors
+extends_documentation_fragment:
+  - tfe.runs.connection
+  - tfe.runs.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the run and predicts; never confirms and never waits.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+options:
+  run_id:
+    description:
+      - ID of the run (V(run-...)).
+    type: str
+    required: true
+  comment:
+    description:
+      - Comment recorded with the confirmation.
+    type: str
+  workspace_id:
+    description:
+      - When set, refuse (before confirming anything) a run that does not belong to this workspace.
+    type: str
+  wait_for_plan:
+    description:
+      - If the run is still planning, wait until it can be confirmed (or turns out not to need it).
+      - With V(false), a run that is still planning fails the task.
+    type: bool
+    default: true
+  wait:
+    description:
+      - Wait until the apply has ended (V(applied) or a failure).
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait, for the plan and the apply together.
+    type: int
+    default: 3600
+notes:
+  - "Refusals name the way on: plan-only runs can never be applied; a run stopped by a failed soft-mandatory
+    policy (V(policy_override)) must be overridden in TFE or discarded with M(tfe.runs.tfe_run_cancel);
+    V(errored), V(discarded), V(canceled), V(force_canceled) and V(policy_soft_failed) runs are over."
+seealso:
+  - module: tfe.runs.tfe_run
+  - module: tfe.runs.tfe_run_cancel
+"""
+
+EXAMPLES = r"""
+- name: Plan, then apply after a look at the plan
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/tfe.runs.tfe:
+      tfe_address: https://tfe.example.com
+  tasks:
+    - name: Queue the plan
+      tfe.runs.tfe_run:
+        organization: acme
+        workspace: network-prod
+        message: "Change 4711"
+        wait_for: plan
+      register: planned
+
+    - name: Apply it when it changes nothing is destroyed
+      tfe.runs.tfe_run_apply:
+        run_id: "{{ planned.run.id }}"
+        workspace_id: "{{ planned.workspace.id }}"
+        comment: "Approved in change 4711"
+      when:
+        - planned.run.actions.is_confirmable
+        - planned.plan.resource_destructions == 0
+
+- name: Confirm a run without waiting for the apply
+  tfe.runs.tfe_run_apply:
+    run_id: run-CZcmD7eagjhyX0vN
+    wait: false
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+decision:
+  description:
+    - What the run's state called for. V(confirm) (this task confirmed it, or would in check mode),
+      V(already_applying) (confirmed, applying or applied before this task), V(nothing_to_apply)
+      (the plan found no changes), V(still_planning) (only when not waiting), or, with a failure,
+      V(plan_only), V(policy_override), V(human_gate), V(ended).
+  returned: always
+  type: str
+  sample: confirm
+previous_status:
+  description: The run's status when the task first read it.
+  returned: always
+  type: str
+  sample: cost_estimated
+run:
+  description: The run, keys in snake_case, with C(id) and C(web_url); same shape as M(tfe.runs.tfe_run) returns.
+  returned: always
+  type: dict
+  sample:
+    id: run-CZcmD7eagjhyX0vN
+    web_url: https://tfe.example.com/app/acme/workspaces/network-prod/runs/run-CZcmD7eagjhyX0vN
+    status: applied
+    has_changes: true
+    actions: {is_cancelable: false, is_confirmable: false, is_discardable: false, is_force_cancelable: false}
+workspace:
+  description: The run's workspace.
+  returned: always
+  type: dict
+  sample: {id: ws-6jrRyVDv1J8zQMB5, name: network-prod, organization: acme}
+plan:
+  description: The run's plan summary (no log URL).
+  returned: always
+  type: dict
+  sample: {id: plan-8F5JFydVYAmtTjET, status: finished, resource_additions: 1, resource_changes: 0,
+           resource_destructions: 0, resource_imports: 0, has_changes: true, status_timestamps: {}}
+apply:
+  description: The run's apply summary (no log URL).
+  returned: always
+  type: dict
+  sample: {id: apply-47MBvjwzBG8YKc2v, status: finished, resource_additions: 1, resource_changes: 0,
+           resource_destructions: 0, resource_imports: 0, status_timestamps: {}}
+phase_durations:
+  description: Seconds spent queued, planning, applying and in total.
+  returned: always
+  type: dict
+  sample: {queued: 2.0, plan: 20.5, apply: 41.0, total: 70.1}
+polls:
+  description: How many times the run was read while waiting.
+  returned: always
+  type: int
+  sample: 9
+log_tail:
+  description: The last lines of the apply log, when the apply failed.
+  returned: when the apply ended in a failure
+  type: list
+  elements: str
+  sample: ["Error: deleting S3 Bucket (logs): BucketNotEmpty"]
+"""
+
+import time
+
+from ansible_collections.tfe.runs.plugins.module_utils import _run_actions as actions
+from ansible_collections.tfe.runs.plugins.module_utils._api import related_id
+from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
+from ansible_collections.tfe.runs.plugins.module_utils._runs import (
+    RunView, failure_log_tail, is_final, run_report, status_info, wait_for_run, waiting_reason)
+
+ARGUMENT_SPEC = {
+    "run_id": {"type": "str", "required": True},
+    "comment": {"type": "str"},
+    "workspace_id": {"type": "str"},
+    "wait_for_plan": {"type": "bool", "default": True},
+    "wait": {"type": "bool", "default": True},
+    "wait_timeout": {"type": "int", "default": 3600},
+}
+
+
+def refusal(decision: str, view: RunView) -> str:
+    run_id = view.run.get("id")
+    if decision == actions.PLAN_ONLY:
+        return "Run {0} is plan-only: plan-only runs cannot be applied. Queue a run without plan_only.".format(run_id)
+    if decision == actions.POLICY_OVERRIDE:
+        checks = ", ".join(actions.policy_check_ids(view.run)) or "its policy check"
+        return ("Run {0} cannot be applied: a soft-mandatory policy failed ({1}). Override the policy check in TFE "
+                "first, or discard the run with tfe.runs.tfe_run_cancel.".format(run_id, checks))
+    if decision == actions.HUMAN_GATE:
+        return "Run {0} cannot be applied now: {1}.".format(run_id, waiting_reason(view.run))
+    if decision == actions.STILL_PLANNING:
+        return "Run {0} is still {1} and cannot be confirmed yet; set wait_for_plan=true to wait.".format(
+            run_id, view.status)
+    return "Run {0} cannot be applied: it already ended {1}.".format(run_id, view.status)
+
+
+def main() -> None:
+    module = TfeModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    if params["wait_timeout"] < 0:
+        module.fail_json(msg="wait_timeout cannot be negative")
+    client = module.client
+    run_id = params["run_id"]
+    started = time.monotonic()
+
+    def same_workspace(view: RunView) -> None:
+        found = related_id(view.run, "workspace")
+        if params["workspace_id"] and found != params["workspace_id"]:
+            module.fail_json(msg="Run {0} belongs to workspace {1}, not {2}: nothing was confirmed.".format(
+                run_id, found, params["workspace_id"]))
+
+    with module.api_errors("apply run " + run_id):
+        outcome = actions.act_on_run(
+            client, run_id, actions.decide_apply, comment=params["comment"], check_mode=module.check_mode,
+            wait_while=[actions.STILL_PLANNING] if params["wait_for_plan"] else [], timeout=params["wait_timeout"],
+            guard=same_workspace)
+    view = outcome.view
+    predicted = outcome.decision == actions.CONFIRM or (
+        outcome.decision == actions.STILL_PLANNING and not view.run.get("attributes", {}).get("auto-apply"))
+    result = {"changed": outcome.acted or (module.check_mode and predicted), "decision": outcome.decision,
+              "previous_status": outcome.previous_status, "polls": outcome.polls,
+              **run_report(view, None, client.site_url)}
+    if module.check_mode and outcome.decision in (actions.CONFIRM, actions.STILL_PLANNING, actions.ALREADY_APPLYING,
+                                                  actions.NOTHING_TO_APPLY):
+        module.exit_json(**result)
+    if outcome.timed_out:
+        module.fail_json(msg="Run {0} could not be confirmed within {1} seconds: {2}. See {3}".format(
+            run_id, params["wait_timeout"], waiting_reason(view.run), result["run"]["web_url"]), **result)
+    if outcome.decision in actions.APPLY_FAILURES or outcome.decision == actions.STILL_PLANNING:
+        module.fail_json(msg=refusal(outcome.decision, view), **result)
+    if outcome.decision == actions.NOTHING_TO_APPLY or not params["wait"]:
+        module.exit_json(**result)
+
+    remaining = params["wait_timeout"] - (time.monotonic() - started)
+    with module.api_errors("wait for the apply of run " + run_id, **result):
+        waited = wait_for_run(client, run_id, is_final, remaining, first=view)
+    view = waited.value
+    result.update(polls=result["polls"] + waited.polls, **run_report(view, None, client.site_url))
+    if status_info(view.status).final == "failure":
+        result["log_tail"] = failure_log_tail(client, view)
+        module.fail_json(msg="Run {0} ended {1}. See {2}".format(run_id, view.status, result["run"]["web_url"]), **result)
+    if waited.timed_out:
+        module.fail_json(msg="Run {0} is still {1} after {2} seconds. See {3}".format(
+            run_id, view.status, params["wait_timeout"], result["run"]["web_url"]), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,201 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, tfe.runs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: tfe_run_cancel
+short_description: Discard or cancel an HCP Terraform or Terraform Enterprise run, idempotently
+version_added: 0.1.0
+description:
+  - Stops a run as a normal user, so that a denied or abandoned plan never leaves its workspace locked.
+  - A run that waits (pending, waiting for confirmation, stopped by a policy override, a saved plan) is
+    discarded (C(POST /api/v2/runs/:id/actions/discard)); a run that works (queued, planning, applying) is
+    canceled (C(.../actions/cancel)). The choice is read from the run's C(actions.is-discardable) and
+    C(actions.is-cancelable).
+  - A run that is already final is left alone with C(changed=false).
+  - With O(force=true), a run that a normal cancel did not stop is force-canceled once TFE allows it
+    (C(actions.is-force-cancelable), after its cool-off period).
+author:
+  - tfe.runs contributors
+extends_documentation_fragment:
+  - tfe.runs.connection
+  - tfe.runs.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the run and reports the action it would take; never discards, cancels or waits.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+options:
+  run_id:
+    description:
+      - ID of the run (V(run-...)).
+    type: str
+    required: true
+  comment:
+    description:
+      - Comment recorded with the discard or cancel.
+    type: str
+  force:
+    description:
+      - When a normal cancel does not end the run, force-cancel it as soon as TFE allows (needs workspace admin
+        rights). A force-cancel kills Terraform at once and may lose state being written.
+      - Only has an effect with O(wait=true).
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait until the run is final.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait.
+    type: int
+    default: 3600
+seealso:
+  - module: tfe.runs.tfe_run
+  - module: tfe.runs.tfe_run_apply
+  - module: tfe.runs.tfe_admin_run_cancel
+"""
+
+EXAMPLES = r"""
+- name: Deny branch of an approval workflow, never leave the workspace locked
+  tfe.runs.tfe_run_cancel:
+    run_id: "{{ planned.run.id }}"
+    comment: "Denied in change 4711"
+  delegate_to: localhost
+
+- name: Stop a run that hangs while applying, force-cancelling it when allowed
+  tfe.runs.tfe_run_cancel:
+    run_id: run-CZcmD7eagjhyX0vN
+    force: true
+    wait_timeout: 1800
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+action:
+  description:
+    - What this task did (or would do in check mode) V(discard), V(cancel), V(force_cancel), or V(none)
+      when the run was already final.
+  returned: always
+  type: str
+  sample: discard
+previous_status:
+  description: The run's status when the task first read it.
+  returned: always
+  type: str
+  sample: cost_estimated
+run:
+  description: The run, keys in snake_case, with C(id) and C(web_url); same shape as M(tfe.runs.tfe_run) returns.
+  returned: always
+  type: dict
+  sample:
+    id: run-CZcmD7eagjhyX0vN
+    web_url: https://tfe.example.com/app/acme/workspaces/network-prod/runs/run-CZcmD7eagjhyX0vN
+    status: discarded
+    actions: {is_cancelable: false, is_confirmable: false, is_discardable: false, is_force_cancelable: false}
+workspace:
+  description: The run's workspace.
+  returned: always
+  type: dict
+  sample: {id: ws-6jrRyVDv1J8zQMB5, name: network-prod, organization: acme}
+plan:
+  description: The run's plan summary (no log URL).
+  returned: always
+  type: dict
+  sample: {id: plan-8F5JFydVYAmtTjET, status: finished, resource_additions: 1, resource_changes: 0,
+           resource_destructions: 0, resource_imports: 0, has_changes: true, status_timestamps: {}}
+apply:
+  description: The run's apply summary (no log URL).
+  returned: always
+  type: dict
+  sample: {id: apply-47MBvjwzBG8YKc2v, status: unreachable, resource_additions: 0, resource_changes: 0,
+           resource_destructions: 0, resource_imports: 0, status_timestamps: {}}
+phase_durations:
+  description: Seconds spent queued, planning, applying and in total.
+  returned: always
+  type: dict
+  sample: {queued: 2.0, plan: 20.5, total: 95.0}
+polls:
+  description: How many times the run was read while waiting.
+  returned: always
+  type: int
+  sample: 3
+"""
+
+import time
+
+from ansible_collections.tfe.runs.plugins.module_utils import _run_actions as actions
+from ansible_collections.tfe.runs.plugins.module_utils._api import api_path
+from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
+from ansible_collections.tfe.runs.plugins.module_utils._runs import is_final, run_action, run_report, wait_for_run
+
+ARGUMENT_SPEC = {
+    "run_id": {"type": "str", "required": True},
+    "comment": {"type": "str"},
+    "force": {"type": "bool", "default": False},
+    "wait": {"type": "bool", "default": True},
+    "wait_timeout": {"type": "int", "default": 3600},
+}
+
+
+def main() -> None:
+    module = TfeModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    params = module.params
+    if params["wait_timeout"] < 0:
+        module.fail_json(msg="wait_timeout cannot be negative")
+    client = module.client
+    run_id = params["run_id"]
+    started = time.monotonic()
+
+    with module.api_errors("stop run " + run_id, hint_404="Organization tokens cannot act on runs."):
+        outcome = actions.act_on_run(client, run_id, actions.decide_cancel, comment=params["comment"],
+                                     check_mode=module.check_mode, wait_while=[actions.NOT_YET],
+                                     timeout=params["wait_timeout"])
+    decision = outcome.decision
+    action = "none"
+    if decision in (actions.DISCARD, actions.CANCEL) and (outcome.acted or module.check_mode):
+        action = decision
+    elif decision == actions.NOT_YET and module.check_mode:
+        action = actions.CANCEL  # between two states now; it becomes cancelable next
+    result = {"changed": action != "none", "action": action, "previous_status": outcome.previous_status,
+              "polls": outcome.polls, **run_report(outcome.view, None, client.site_url)}
+    if module.check_mode or not params["wait"] or decision == actions.ALREADY_FINAL:
+        module.exit_json(**result)
+    if outcome.timed_out:
+        module.fail_json(msg="Run {0} could be neither discarded nor canceled within {1} seconds (still {2}).".format(
+            run_id, params["wait_timeout"], outcome.view.status), **result)
+
+    def remaining() -> float:
+        return params["wait_timeout"] - (time.monotonic() - started)
+
+    force_ready = (lambda run: is_final(run) or run_action(run, "is-force-cancelable")) if params["force"] else is_final
+    with module.api_errors("wait for run {0} to stop".format(run_id), **result):
+        waited = wait_for_run(client, run_id, force_ready, remaining(), first=outcome.view)
+        view, polls = waited.value, waited.polls
+        if not is_final(view.run) and run_action(view.run, "is-force-cancelable"):
+            body = {"comment": params["comment"]} if params["comment"] else {}
+            client.post(api_path("runs", run_id, "actions", "force-cancel"), body, repeatable=True)
+            result.update(action="force_cancel", changed=True)
+            waited = wait_for_run(client, run_id, is_final, remaining())
+            view, polls = waited.value, polls + waited.polls
+    result.update(polls=result["polls"] + polls, **run_report(view, None, client.site_url))
+    if not is_final(view.run):
+        available = (view.run.get("attributes") or {}).get("force-cancel-available-at")
+        hint = " Force-cancel is available from {0}; set force=true to use it.".format(available) if (
+            available and not params["force"]) else ""
+        module.fail_json(msg="Run {0} is still {1} after {2} seconds.{3}".format(
+            run_id, view.status, params["wait_timeout"], hint), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
