@@ -18,6 +18,7 @@ import re
 import threading
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -545,3 +546,123 @@ def related_id(resource: Dict[str, Any], name: str) -> Optional[str]:
     """The ID of a to-one relationship, or None when absent or null."""
     data = ((resource.get("relationships") or {}).get(name) or {}).get("data")
     return data.get("id") if isinstance(data, dict) else None
+
+
+# -- concurrent listing -----------------------------------------------------------------------
+
+
+@dataclass
+class PageSet:
+    """What ``fetch_all_pages`` collected.
+
+    ``items`` are unique by ID, in the API's order; ``included`` merges the ``included`` resources of
+    every page read; ``first_page`` is page 1 as received (its ``meta`` carries the totals);
+    ``truncated`` means ``limit`` stopped the walk while more items may have matched.
+    """
+
+    items: List[Dict[str, Any]]
+    included: Dict[Tuple[str, str], Dict[str, Any]]
+    first_page: Dict[str, Any]
+    pages_fetched: int
+    truncated: bool
+
+
+class _PageCollector:
+    """Adds pages strictly in page order: de-duplicates by ID, applies ``select`` and ``limit``."""
+
+    def __init__(self, limit: Optional[int], select: Optional[Callable[[Dict[str, Any]], bool]]) -> None:
+        self.limit = limit
+        self.select = select
+        self.items: List[Dict[str, Any]] = []
+        self.included: Dict[Tuple[str, str], Dict[str, Any]] = {}
+        self.pages = 0
+        self.overflow = False
+        self._seen: set = set()
+
+    @property
+    def full(self) -> bool:
+        return self.limit is not None and len(self.items) >= self.limit
+
+    def add(self, document: Dict[str, Any]) -> bool:
+        """Take one page; returns False when the page was empty (the walk went past the end)."""
+        self.pages += 1
+        self.included.update(included_index(document))
+        data = [item for item in document.get("data") or [] if isinstance(item, dict)]
+        for item in data:
+            key = item.get("id")
+            # A list that shifts while we page repeats items on the next page: keep the first sighting.
+            if key is not None and key in self._seen:
+                continue
+            if self.select is not None and not self.select(item):
+                continue
+            if key is not None:
+                self._seen.add(key)
+            if self.full:
+                self.overflow = True
+            else:
+                self.items.append(item)
+        return bool(data)
+
+
+def _total_pages(document: Dict[str, Any]) -> Optional[int]:
+    total = ((document.get("meta") or {}).get("pagination") or {}).get("total-pages")
+    return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+
+def fetch_all_pages(client: TfeClient, path: str, params: Optional[Dict[str, Any]] = None,
+                    page_size: int = MAX_PAGE_SIZE, workers: int = 4, limit: Optional[int] = None,
+                    select: Optional[Callable[[Dict[str, Any]], bool]] = None,
+                    deadline: Optional[float] = None) -> PageSet:
+    """Every item of a paginated list: page 1 first, then the remaining pages concurrently.
+
+    Page 1 tells ``total-pages``; the other pages are requested by number by at most ``workers``
+    threads sharing the client's session and rate limiter (one 429 holds them all), and are merged in
+    page order whatever order they arrive in. A page that turns out empty (the list shrank) ends the
+    walk; pages announced by a growing ``total-pages`` are fetched too. ``select`` drops items the
+    caller does not want (before ``limit`` counts them). ``limit=0`` costs a single request of one
+    item, for the counts in ``meta``. The client's connection pool should be at least ``workers``.
+    Endpoints without ``total-pages`` are walked one page after the other.
+    """
+    if limit is not None and limit < 0:
+        raise ValueError("limit must be zero or more")
+    size = 1 if limit == 0 else max(1, min(int(page_size), MAX_PAGE_SIZE))
+    collector = _PageCollector(limit, select)
+    first = client.get_page(path, params, 1, size, deadline=deadline)
+    more = collector.add(first)
+    total = _total_pages(first)
+    if total is None:
+        return _walk_sequentially(client, path, params, size, collector, first, deadline)
+    following = 2
+    with ThreadPoolExecutor(max_workers=max(1, int(workers)), thread_name_prefix="tfe-pages") as pool:
+        while more and not collector.full and following <= total:
+            last = total
+            if limit is not None:
+                # Enough pages for the items still wanted; a later round fetches more if select dropped some.
+                last = min(total, following - 1 + -(-(limit - len(collector.items)) // size))
+            futures = [pool.submit(client.get_page, path, params, number, size, deadline)
+                       for number in range(following, last + 1)]
+            try:
+                for future in futures:
+                    document = future.result()
+                    more = collector.add(document) and more
+                    total = max(total, _total_pages(document) or 0)
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+            following = last + 1
+    truncated = collector.full and (collector.overflow or (more and following <= total))
+    return PageSet(collector.items, collector.included, first, collector.pages, truncated)
+
+
+def _walk_sequentially(client: TfeClient, path: str, params: Optional[Dict[str, Any]], size: int,
+                       collector: _PageCollector, first: Dict[str, Any], deadline: Optional[float]) -> PageSet:
+    document, number = first, 1
+    following = next_page_number(document, number, size)
+    while following is not None and not collector.full:
+        number = following
+        document = client.get_page(path, params, number, size, deadline=deadline)
+        collector.add(document)
+        following = next_page_number(document, number, size)
+    truncated = collector.full and (collector.overflow or following is not None)
+    return PageSet(collector.items, collector.included, first, collector.pages, truncated)

@@ -169,7 +169,7 @@ class TfeModule(AnsibleModule):
         return lookup.token
 
     @contextmanager
-    def api_errors(self, action: str, hint_404: str = "", **result: Any) -> Iterator[None]:
+    def api_errors(self, attempted: str, hint_404: str = "", **result: Any) -> Iterator[None]:
         """Turn a ``TfeApiError`` raised inside the block into ``fail_json`` with a clear message.
 
         ``result`` keys (``changed``, ``run`` ...) are returned with the failure, so a task that did
@@ -178,13 +178,13 @@ class TfeModule(AnsibleModule):
         try:
             yield
         except TfeApiError as error:
-            self.fail_api(error, action, hint_404=hint_404, **result)
+            self.fail_api(error, attempted, hint_404=hint_404, **result)
         except ValueError as error:
-            self.fail_json(msg="Failed to {0}: {1}".format(action, error), **result)
+            self.fail_json(msg="Failed to {0}: {1}".format(attempted, error), **result)
 
-    def fail_api(self, error: TfeApiError, action: str, hint_404: str = "", **result: Any) -> None:
+    def fail_api(self, error: TfeApiError, attempted: str, hint_404: str = "", **result: Any) -> None:
         details = {"method": error.method, "path": error.path, "title": error.title, "detail": error.detail,
                    "attempts": error.attempts}
         result.setdefault("changed", False)
-        self.fail_json(msg=describe_api_error(error, action, hint_404), status_code=error.status,
+        self.fail_json(msg=describe_api_error(error, attempted, hint_404), status_code=error.status,
                        api_error=details, **result)

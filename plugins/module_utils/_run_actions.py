@@ -60,13 +60,23 @@ def decide_apply(run: Dict[str, Any]) -> str:
 ALREADY_FINAL = "already_final"
 DISCARD = "discard"
 CANCEL = "cancel"
+FORCE_CANCEL = "force_cancel"
+CANCEL_REQUESTED = "cancel_requested"
 NOT_YET = "not_yet"
 
 
-def decide_cancel(run: Dict[str, Any]) -> str:
-    """How to stop this run now: discard what waits, cancel what works; final runs need nothing."""
+def decide_cancel(run: Dict[str, Any], force: bool = False) -> str:
+    """How to stop this run now: discard what waits, cancel what works; final runs need nothing.
+
+    A run that was canceled but hangs (TFE then shows ``force-cancel-available-at``) is force-canceled
+    when ``force`` allows, once ``is-force-cancelable``; otherwise the earlier cancel is left to work.
+    """
     if status_info(run_status(run)).final is not None:
         return ALREADY_FINAL
+    if run_action(run, "is-force-cancelable"):
+        return FORCE_CANCEL if force else CANCEL_REQUESTED
+    if (run.get("attributes") or {}).get("force-cancel-available-at"):
+        return NOT_YET if force else CANCEL_REQUESTED
     if run_action(run, "is-discardable"):
         return DISCARD
     if run_action(run, "is-cancelable"):
@@ -76,7 +86,7 @@ def decide_cancel(run: Dict[str, Any]) -> str:
 
 # --- the shared loop ------------------------------------------------------------------------------
 
-ACTION_PATHS = {CONFIRM: "apply", DISCARD: "discard", CANCEL: "cancel", "force_cancel": "force-cancel"}
+ACTION_PATHS = {CONFIRM: "apply", DISCARD: "discard", CANCEL: "cancel", FORCE_CANCEL: "force-cancel"}
 
 
 @dataclass

@@ -19,7 +19,7 @@ description:
     the task safe to repeat.
   - Only the run options that are set are sent; TFE applies the workspace's settings for the others.
 author:
-  - tfe.runs contributors
+  - tfe.runs contributors (@tfe-runs)
 extends_documentation_fragment:
   - tfe.runs.connection
   - tfe.runs.attributes
@@ -122,8 +122,8 @@ options:
     default: true
   wait_for:
     description:
-      - V(plan) waits until the plan is settled: the run is final, waiting for confirmation, at a human gate
-        (V(policy_override), V(planned_and_saved), any V(*_awaiting_decision)) or already applying.
+      - "V(plan) waits until the plan is settled: the run is final, waiting for confirmation, at a human gate
+        (V(policy_override), V(planned_and_saved), any V(*_awaiting_decision)) or already applying."
       - V(final) waits until the run is final. A run that waits for a person (a confirmation, a policy
         override, a saved plan) is waited for until O(wait_timeout), then the task fails naming the gate.
       - V(applied) and V(planned_and_finished) are success. V(errored), V(canceled), V(force_canceled),
@@ -149,8 +149,8 @@ options:
     choices: [never, active, any]
     default: never
 notes:
-  - With C(until)/C(retries) on this task, use O(reuse=active) or O(reuse=any) and a fixed O(message):
-    otherwise every retry queues another run.
+  - "With C(until)/C(retries) on this task, use O(reuse=active) or O(reuse=any) and a fixed O(message):
+    otherwise every retry queues another run."
 seealso:
   - module: tfe.runs.tfe_run_apply
   - module: tfe.runs.tfe_run_cancel

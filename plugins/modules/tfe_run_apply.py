@@ -18,7 +18,7 @@ description:
     from its status. When someone else confirms or discards the run at the same moment (HTTP 409), the
     run is read again and the decision made again.
 author:
-  - tfe.runs contributors
+  - tfe.runs contributors (@tfe-runs)
 extends_documentation_fragment:
   - tfe.runs.connection
   - tfe.runs.attributes

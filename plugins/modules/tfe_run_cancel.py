@@ -19,7 +19,7 @@ description:
   - With O(force=true), a run that a normal cancel did not stop is force-canceled once TFE allows it
     (C(actions.is-force-cancelable), after its cool-off period).
 author:
-  - tfe.runs contributors
+  - tfe.runs contributors (@tfe-runs)
 extends_documentation_fragment:
   - tfe.runs.connection
   - tfe.runs.attributes
@@ -157,15 +157,16 @@ def main() -> None:
     started = time.monotonic()
 
     with module.api_errors("stop run " + run_id, hint_404="Organization tokens cannot act on runs."):
-        outcome = actions.act_on_run(client, run_id, actions.decide_cancel, comment=params["comment"],
-                                     check_mode=module.check_mode, wait_while=[actions.NOT_YET],
-                                     timeout=params["wait_timeout"])
+        outcome = actions.act_on_run(client, run_id, lambda run: actions.decide_cancel(run, params["force"]),
+                                     comment=params["comment"], check_mode=module.check_mode,
+                                     wait_while=[actions.NOT_YET], timeout=params["wait_timeout"])
     decision = outcome.decision
     action = "none"
-    if decision in (actions.DISCARD, actions.CANCEL) and (outcome.acted or module.check_mode):
+    if decision in (actions.DISCARD, actions.CANCEL, actions.FORCE_CANCEL) and (outcome.acted or module.check_mode):
         action = decision
     elif decision == actions.NOT_YET and module.check_mode:
-        action = actions.CANCEL  # between two states now; it becomes cancelable next
+        action = actions.FORCE_CANCEL if params["force"] and outcome.view.run.get("attributes", {}).get(
+            "force-cancel-available-at") else actions.CANCEL  # it becomes possible next
     result = {"changed": action != "none", "action": action, "previous_status": outcome.previous_status,
               "polls": outcome.polls, **run_report(outcome.view, None, client.site_url)}
     if module.check_mode or not params["wait"] or decision == actions.ALREADY_FINAL:
@@ -177,21 +178,24 @@ def main() -> None:
     def remaining() -> float:
         return params["wait_timeout"] - (time.monotonic() - started)
 
-    force_ready = (lambda run: is_final(run) or run_action(run, "is-force-cancelable")) if params["force"] else is_final
+    def stopped_or_forceable(run: dict) -> bool:
+        return is_final(run) or (params["force"] and run_action(run, "is-force-cancelable"))
+
     with module.api_errors("wait for run {0} to stop".format(run_id), **result):
-        waited = wait_for_run(client, run_id, force_ready, remaining(), first=outcome.view)
+        waited = wait_for_run(client, run_id, stopped_or_forceable, remaining(), first=outcome.view)
         view, polls = waited.value, waited.polls
-        if not is_final(view.run) and run_action(view.run, "is-force-cancelable"):
+        if params["force"] and not is_final(view.run) and run_action(view.run, "is-force-cancelable"):
+            # Our own cancel did not end the run: it hangs, and TFE now allows the force-cancel.
             body = {"comment": params["comment"]} if params["comment"] else {}
             client.post(api_path("runs", run_id, "actions", "force-cancel"), body, repeatable=True)
-            result.update(action="force_cancel", changed=True)
+            result.update(action=actions.FORCE_CANCEL, changed=True)
             waited = wait_for_run(client, run_id, is_final, remaining())
             view, polls = waited.value, polls + waited.polls
     result.update(polls=result["polls"] + polls, **run_report(view, None, client.site_url))
     if not is_final(view.run):
         available = (view.run.get("attributes") or {}).get("force-cancel-available-at")
-        hint = " Force-cancel is available from {0}; set force=true to use it.".format(available) if (
-            available and not params["force"]) else ""
+        hint = " A cancel was sent but the run hangs; force-cancel is available from {0}: set force=true to use it.".format(
+            available) if (available and not params["force"]) else ""
         module.fail_json(msg="Run {0} is still {1} after {2} seconds.{3}".format(
             run_id, view.status, params["wait_timeout"], hint), **result)
     module.exit_json(**result)

@@ -85,6 +85,16 @@ def test_plan_only_runs_are_never_applied(status):
     assert decision in (actions.PLAN_ONLY, actions.ENDED) and decision != actions.CONFIRM
 
 
+def test_a_hanging_cancel_is_force_canceled_only_when_allowed_and_asked():
+    hanging = make_run("planning")
+    hanging["attributes"]["force-cancel-available-at"] = "2026-11-23T12:00:10Z"
+    assert actions.decide_cancel(hanging) == actions.CANCEL_REQUESTED
+    assert actions.decide_cancel(hanging, force=True) == actions.NOT_YET
+    hanging["attributes"]["actions"]["is-force-cancelable"] = True
+    assert actions.decide_cancel(hanging) == actions.CANCEL_REQUESTED
+    assert actions.decide_cancel(hanging, force=True) == actions.FORCE_CANCEL
+
+
 def test_unknown_status_waits_for_apply_and_is_not_yet_cancelable():
     assert actions.decide_apply(make_run("brand_new_status")) == actions.STILL_PLANNING
     assert actions.decide_cancel(make_run("brand_new_status")) == actions.NOT_YET

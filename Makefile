@@ -1,0 +1,45 @@
+# tfe.runs developer entry points. Everything runs through tests/ci/run-tests.sh, which builds its
+# own virtual environments under $(TFE_RUNS_CI_DIR) (default ~/.cache/tfe-runs-ci) and reuses them
+# while tests/ci/pins.sh is unchanged.
+#
+#   make test                 everything CI runs (.ci/run calls this)
+#   make sanity LEGS=2.16     ansible-test sanity on one leg (LEGS="2.16 2.21" is the default)
+#   make units | simulator | integration | build   one kind of test, per leg
+#   make lint                 ansible-lint --profile production + antsibull-changelog lint
+#   make demo                 a playbook of the collection against the bundled simulator
+#   make clean                drop copies, artifacts and logs (keeps the venvs); distclean: all
+
+SHELL := /bin/bash
+RUN_TESTS := bash tests/ci/run-tests.sh
+LEGS ?=
+TFE_RUNS_CI_DIR ?= $(HOME)/.cache/tfe-runs-ci
+export LEGS TFE_RUNS_CI_DIR
+
+.PHONY: test sanity units simulator integration build lint changelog demo clean distclean help
+
+help:
+	@sed -n '1,10p' Makefile
+
+test:
+	$(RUN_TESTS) all
+
+sanity units simulator integration build changelog:
+	$(RUN_TESTS) $@
+
+lint:
+	$(RUN_TESTS) lint changelog
+
+demo:
+	@if [ -f tests/ci/demo.sh ]; then \
+		bash tests/ci/demo.sh; \
+	else \
+		echo "make demo: the demo (a playbook of tfe.runs against the bundled TFE simulator) arrives with the simulator."; \
+		echo "Until then: 'make build' builds and installs the collection and lists its modules."; \
+		$(RUN_TESTS) build; \
+	fi
+
+clean:
+	rm -rf "$(TFE_RUNS_CI_DIR)/work" "$(TFE_RUNS_CI_DIR)/logs" tests/output
+
+distclean: clean
+	rm -rf "$(TFE_RUNS_CI_DIR)"

@@ -1,0 +1,156 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, tfe.runs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""tfe_run_apply and tfe_run_cancel through ansible-playbook against the simulator."""
+
+from __future__ import annotations
+
+import re
+
+from tfesim import Response  # pylint: disable=import-error
+
+
+def register_name(name):
+    return re.sub(r"\W", "_", name)
+
+
+def task(name, module, **args):
+    return {"name": name, "tfe.runs." + module: args, "ignore_errors": True, "register": register_name(name)}
+
+
+def queue(name, workspace, **args):
+    args.setdefault("wait_for", "plan")
+    return task(name, "tfe_run", organization="acme", workspace=workspace, message=name, **args)
+
+
+def run_id_of(name):
+    return "{{ " + register_name(name) + ".run.id }}"
+
+
+def posts(sim, suffix):
+    return [e for e in sim.request_log if e["method"] == "POST" and e["path"].endswith(suffix)]
+
+
+def test_apply_confirms_once_and_is_idempotent(ansible, sim):
+    played = ansible.playbook([
+        queue("plan it", "manual"),
+        task("apply", "tfe_run_apply", run_id=run_id_of("plan it"), comment="approved"),
+        task("apply again", "tfe_run_apply", run_id=run_id_of("plan it")),
+    ], args=[])
+    applied = played.task("apply")
+    assert not applied.failed and applied["changed"] and applied["decision"] == "confirm", played.output
+    assert applied["previous_status"] == "planned" and applied["run"]["status"] == "applied"
+    assert applied["apply"]["status"] == "finished"
+    again = played.task("apply again")
+    assert not again.failed and not again["changed"] and again["decision"] == "already_applying"
+    assert len(posts(sim, "/actions/apply")) == 1
+
+
+def test_check_mode_predicts_without_posting(ansible, sim):
+    played = ansible.playbook([queue("plan it", "manual"),
+                               dict(task("apply", "tfe_run_apply", run_id=run_id_of("plan it")), check_mode=True)])
+    predicted = played.task("apply")
+    assert predicted["changed"] and predicted["decision"] == "confirm" and predicted["run"]["status"] == "planned"
+    assert posts(sim, "/actions/apply") == []
+
+
+def test_apply_refusals_say_why_and_what_next(ansible, sim):
+    played = ansible.playbook([
+        queue("speculative", "manual", plan_only=True),
+        task("apply plan-only", "tfe_run_apply", run_id=run_id_of("speculative")),
+        queue("soft fail", "policy"),
+        task("apply policy override", "tfe_run_apply", run_id=run_id_of("soft fail")),
+        queue("nothing", "nochanges"),
+        task("apply no changes", "tfe_run_apply", run_id=run_id_of("nothing")),
+        queue("broken", "plan-error"),
+        task("apply errored", "tfe_run_apply", run_id=run_id_of("broken")),
+        queue("elsewhere", "manual-final"),
+        task("apply wrong workspace", "tfe_run_apply", run_id=run_id_of("elsewhere"), workspace_id="ws-NotThisOne00001"),
+        task("apply unknown run", "tfe_run_apply", run_id="run-DoesNotExist0001"),
+    ])
+    assert "plan-only runs cannot be applied" in played.task("apply plan-only")["msg"]
+    policy = played.task("apply policy override")
+    assert policy.failed and "polchk-" in policy["msg"] and "tfe.runs.tfe_run_cancel" in policy["msg"]
+    nothing = played.task("apply no changes")
+    assert not nothing.failed and not nothing["changed"] and nothing["decision"] == "nothing_to_apply"
+    assert "already ended errored" in played.task("apply errored")["msg"]
+    wrong = played.task("apply wrong workspace")
+    assert wrong.failed and "not ws-NotThisOne00001" in wrong["msg"]
+    unknown = played.task("apply unknown run")
+    assert unknown.failed and "no access" in unknown["msg"]
+    assert posts(sim, "/actions/apply") == []
+
+
+def test_apply_waits_for_a_plan_still_running_then_confirms(ansible, sim):
+    played = ansible.playbook([queue("just queued", "slowish", wait=False),
+                               task("apply", "tfe_run_apply", run_id=run_id_of("just queued"))])
+    applied = played.task("apply")
+    assert applied["changed"] and applied["previous_status"] in ("pending", "plan_queued", "planning")
+    assert applied["run"]["status"] == "applied"
+    assert applied["polls"] >= 1
+
+
+def test_saved_plan_is_applied(ansible, sim):
+    played = ansible.playbook([queue("saved", "saved", save_plan=True),
+                               task("apply saved", "tfe_run_apply", run_id=run_id_of("saved"))])
+    assert played.task("saved")["run"]["status"] == "planned_and_saved"
+    assert played.task("apply saved")["run"]["status"] == "applied"
+
+
+def test_someone_else_confirms_first_and_the_409_is_not_an_error(ansible, sim):
+    def lose_the_race(request, next_handler):
+        answer = next_handler(request)
+        if request.method == "POST" and request.path.endswith("/actions/apply"):
+            # The other approver's confirmation went through; ours is refused.
+            return Response.document(409, {"errors": [{"status": "409", "title": "transition not allowed"}]})
+        return answer
+
+    sim.add_middleware(lose_the_race)
+    played = ansible.playbook([queue("plan it", "manual"), task("apply", "tfe_run_apply", run_id=run_id_of("plan it"))])
+    applied = played.task("apply")
+    assert not applied.failed, played.output
+    assert applied["changed"] is False and applied["decision"] == "already_applying"
+    assert applied["run"]["status"] == "applied"
+
+
+def test_deny_branch_discards_and_unlocks_the_workspace(ansible, sim):
+    played = ansible.playbook([
+        queue("to deny", "deny"),
+        queue("next in line", "deny", wait=False),
+        task("deny", "tfe_run_cancel", run_id=run_id_of("to deny"), comment="denied"),
+        task("deny again", "tfe_run_cancel", run_id=run_id_of("to deny")),
+        task("next proceeds", "tfe_run", organization="acme", workspace="deny", message="next in line",
+             reuse="active", wait_for="plan", wait_timeout=30),
+    ])
+    denied = played.task("deny")
+    assert denied["changed"] and denied["action"] == "discard" and denied["run"]["status"] == "discarded"
+    again = played.task("deny again")
+    assert not again["changed"] and again["action"] == "none"
+    assert played.task("next proceeds")["run"]["actions"]["is_confirmable"] is True
+
+
+def test_cancel_a_planning_run_and_check_mode_never_posts(ansible, sim):
+    played = ansible.playbook([
+        queue("slow plan", "slow", wait=False),
+        dict(task("cancel check", "tfe_run_cancel", run_id=run_id_of("slow plan")), check_mode=True),
+        task("cancel", "tfe_run_cancel", run_id=run_id_of("slow plan")),
+    ])
+    assert played.task("cancel check")["changed"] is True
+    cancel = played.task("cancel")
+    assert cancel["changed"] and cancel["action"] in ("cancel", "discard") and cancel["run"]["status"] in (
+        "canceled", "discarded")
+    assert len(posts(sim, "/actions/cancel")) + len(posts(sim, "/actions/discard")) == 1
+
+
+def test_force_cancel_of_a_stuck_run(ansible, sim):
+    played = ansible.playbook([
+        queue("stuck", "stuck", wait=False),
+        task("cancel without force", "tfe_run_cancel", run_id=run_id_of("stuck"), wait_timeout=3),
+        task("force cancel", "tfe_run_cancel", run_id=run_id_of("stuck"), force=True, wait_timeout=60),
+    ])
+    plain = played.task("cancel without force")
+    assert plain.failed and "force=true" in plain["msg"]
+    forced = played.task("force cancel")
+    assert not forced.failed, played.output
+    assert forced["action"] == "force_cancel" and forced["run"]["status"] in ("canceled", "force_canceled")

@@ -1,0 +1,112 @@
+"""``python3 -m tfesim``: run the simulator until SIGINT/SIGTERM.
+
+The first line printed is ``TFESIM_URL=<url>`` for scripts; then come the
+``export`` lines that point the collection at the simulator.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from typing import Any, List, Optional, Sequence, Tuple
+
+from .errors import ApiError
+from .seeding import SeedError
+from .simulator import Simulator
+
+
+def _key_value(text: str) -> Tuple[str, Any]:
+    """``key=value`` where value is JSON when it parses (``true``, ``3``, ``"x"``) and a string otherwise."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError("expected KEY=VALUE, got %r" % text)
+    try:
+        return key, json.loads(raw)
+    except ValueError:
+        return key, raw
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    """The command line (documented in README.md)."""
+    parser = argparse.ArgumentParser(prog="python3 -m tfesim", description="Local TFE API v2 simulator.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default)")
+    parser.add_argument("--seed", help="seed file (YAML or JSON); default: the demo seed.yml")
+    parser.add_argument("--empty", action="store_true", help="start without any seed (add everything by flags)")
+    parser.add_argument("--organization", action="append", default=[], metavar="NAME", help="add an organization")
+    parser.add_argument("--workspace", action="append", default=[], metavar="ORG/NAME",
+                        help="add a workspace (and its organization if missing)")
+    parser.add_argument("--knob", action="append", default=[], type=_key_value, metavar="KEY=VALUE",
+                        help="workspace knob for every --workspace")
+    parser.add_argument("--token", action="append", default=[], metavar="ROLE:KIND[:ORG,...]",
+                        help="add a token (kind site_admin, user or organization)")
+    parser.add_argument("--installation", action="append", default=[], type=_key_value, metavar="KEY=VALUE",
+                        help="installation knob, e.g. admin_cancel_route=false")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--tls-key", help="private key (PEM) for --tls-cert")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    return args
+
+
+def _apply_flags(sim: Simulator, args: argparse.Namespace) -> None:
+    if args.installation:
+        sim.set_installation(**dict(args.installation))
+    for ref in args.organization + [ref.partition("/")[0] for ref in args.workspace]:
+        if ref and ref.lower() not in {org["name"].lower() for org in sim.organizations()}:
+            sim.add_organization(ref)
+    for ref in args.workspace:
+        org, _, name = ref.partition("/")
+        if not org or not name:
+            raise SeedError("--workspace expects ORG/NAME, got %r" % ref)
+        sim.add_workspace(org, name, knobs=dict(args.knob))
+    for spec in args.token:
+        role, _, rest = spec.partition(":")
+        kind, _, orgs = rest.partition(":")
+        sim.add_token(role, kind, [org for org in orgs.split(",") if org] or None)
+
+
+def _banner(sim: Simulator) -> List[str]:
+    tokens = sim.tokens
+    chosen = "admin" if "admin" in tokens else next(iter(tokens), None)
+    lines = ["TFESIM_URL=%s" % sim.url, "TFE API simulator listening on %s" % sim.url,
+             "Point the tfe.runs collection at it:"]
+    if chosen:
+        lines.append("export TFE_ADDRESS=%s TFE_TOKEN=%s" % (sim.url, tokens[chosen]))
+        lines += ["# token %s: export TFE_TOKEN=%s" % (role, token) for role, token in tokens.items() if role != chosen]
+    else:
+        lines.append("export TFE_ADDRESS=%s   # no tokens yet: add one with --token" % sim.url)
+    lines.append("Control endpoints under %s/_sim/ (see tests/simulator/README.md). Stop with Ctrl-C." % sim.url)
+    return lines
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Start, print how to connect, serve until a signal, stop cleanly."""
+    args = parse_args(argv)
+    try:
+        sim = Simulator(seed={} if args.empty else args.seed, host=args.host, port=args.port,
+                        tls_cert=args.tls_cert, tls_key=args.tls_key, verbose=args.verbose)
+        _apply_flags(sim, args)
+    except (SeedError, ApiError, OSError) as exc:
+        print("tfesim: %s" % exc, file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    sim.start()
+    print("\n".join(_banner(sim)), flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sim.stop()
+    print("tfesim: stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

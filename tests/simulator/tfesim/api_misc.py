@@ -1,0 +1,59 @@
+"""Service discovery, ping (contract 1.2, 1.3) and the token-free log blob store (1.7, 5.6)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import subresources
+from .lifecycle import settle
+from .errors import not_found
+from .httpcore import Request, Response
+
+if TYPE_CHECKING:
+    from .backend import Backend
+
+DISCOVERY = {"tfe.v2": "/api/v2/", "tfe.v2.1": "/api/v2/", "tfe.v2.2": "/api/v2/"}
+
+
+def discovery(_backend: "Backend", _request: Request) -> Response:
+    """``/.well-known/terraform.json``, plain application/json as the protocol requires."""
+    return Response.document(200, DISCOVERY, content_type="application/json")
+
+
+def ping(backend: "Backend", _request: Request) -> Response:
+    """go-tfe's bootstrap call: only the headers matter to clients."""
+    knobs = backend.installation
+    response = Response.document(200, {})
+    response.headers.update({
+        "TFP-API-Version": knobs.api_version, "X-RateLimit-Limit": "30", "TFP-AppName": knobs.app_name,
+        "X-TFE-Version": knobs.tfe_version, "X-TFE-Current-Version": knobs.tfe_version,
+    })
+    return response
+
+
+def _window(text: str, request: Request) -> str:
+    """?offset=&limit= in bytes, as go-tfe's log reader sends them (the log is ASCII)."""
+    try:
+        offset = max(int(request.query.get("offset", "0")), 0)
+        limit = int(request.query["limit"]) if "limit" in request.query else None
+    except ValueError:
+        return text
+    end = None if limit is None or limit < 0 else offset + limit
+    return text[offset:end]
+
+
+def blob(backend: "Backend", request: Request) -> Response:
+    """A plan or apply log. The URL's secret is the credential: no token needed, any token ignored."""
+    found = backend.world.blobs.get(request.params["secret"])
+    if found is None:
+        raise not_found("object not found")
+    run, phase = found
+    settle(run.workspace, backend.clock.now())
+    body = _window(subresources.log_text(run, phase), request).encode("ascii", "replace")
+    return Response(200, body, {"Content-Type": "text/plain"})
+
+
+ROUTES = (
+    ("GET", "/.well-known/terraform.json", discovery, "none"),
+    ("GET", "/api/v2/ping", ping, "none"),
+    ("GET", "/_archivist/v1/object/{secret}", blob, "none"),
+)
