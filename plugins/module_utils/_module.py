@@ -59,7 +59,7 @@ def is_loopback(host: str) -> bool:
 
 def describe_api_error(error: TfeApiError, action: str, hint_404: str = "") -> str:
     """One sentence a user can act on: what was attempted, what TFE said, what to do next."""
-    text = "Failed to {0}: {1}.".format(action, error.describe())
+    text = "Failed to {0}: {1}.".format(action, error.describe().rstrip("."))
     if isinstance(error, TfeHttpError):
         advice = _ADVICE.get(error.status or 0)
         if error.status and 500 <= error.status < 600:

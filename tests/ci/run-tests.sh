@@ -227,6 +227,18 @@ LEG="" CORE="" PYVER="" VENV="" COPY="" OUT_DIR="" INSTALL_DIR="" ARTIFACT=""
 
 step_venv() {
   local -a requirements=("ansible-core==${CORE}" "${LEG_REQUIREMENTS[@]}")
+  # Test suites may add their own needs in tests/<suite>/requirements.txt (one requirement a line);
+  # they become part of the venv's stamp, so editing one rebuilds the venv.
+  local file line
+  for file in tests/unit/requirements.txt tests/simulator/requirements.txt tests/integration/requirements.txt; do
+    [[ -f "${SOURCE_ROOT}/${file}" ]] || continue
+    while IFS= read -r line || [[ -n "${line}" ]]; do
+      line="${line%%#*}"
+      line="${line#"${line%%[![:space:]]*}"}"
+      line="${line%"${line##*[![:space:]]}"}"
+      [[ -n "${line}" ]] && requirements+=("${line}")
+    done <"${SOURCE_ROOT}/${file}"
+  done
   ensure_venv "leg-${LEG}" "${PYVER}" "${requirements[@]}" || return 1
   # ansible-test builds its sanity venvs with a pip bootstrap script it would download from a host
   # CI cannot reach; seed its cache with a stand-in named after the pip version this core pins.

@@ -1,0 +1,202 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, tfe.runs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: tfe_admin_run_cancel
+short_description: Force-cancel stuck Terraform Enterprise runs as a site administrator
+version_added: 0.1.0
+description:
+  - Frees workspaces whose runs are stuck, through the Terraform Enterprise admin API (site administrators only;
+    HCP Terraform has no admin API).
+  - Each run is read first through the admin API. A run that is already final is left alone
+    (C(changed=false)); otherwise the admin cancel is sent and, with O(wait), the run is read back until final.
+  - Works on current installations (C(POST /api/v2/admin/runs/:id/actions/force-cancel), the run ends
+    V(canceled)) and on 2018-era ones (C(POST /api/v2/admin/runs/:id/actions/cancel), the run ends V(errored)).
+    With O(endpoint=auto) the route is found once per task and reported.
+  - With O(run_ids), every run is handled even when one fails; the task fails after trying all of them
+    if any failed or was not found.
+author:
+  - tfe.runs contributors (@tfe-runs)
+extends_documentation_fragment:
+  - tfe.runs.connection
+  - tfe.runs.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads every run and reports the outcome it would have; sends no cancel.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+options:
+  run_id:
+    description:
+      - ID of one run to cancel (V(run-...)).
+    type: str
+  run_ids:
+    description:
+      - IDs of several runs to cancel in one task.
+    type: list
+    elements: str
+  comment:
+    description:
+      - Comment recorded with the force-cancel. The 2018 cancel route takes none; it is then dropped with a warning.
+    type: str
+  endpoint:
+    description:
+      - V(force_cancel) uses C(/admin/runs/:id/actions/force-cancel) (current TFE).
+      - V(cancel) uses C(/admin/runs/:id/actions/cancel) (TFE 201807-era, the run ends V(errored)).
+      - V(auto) tries V(force_cancel) and falls back to V(cancel) when the installation does not have the
+        newer route.
+    type: str
+    choices: [auto, force_cancel, cancel]
+    default: auto
+  wait:
+    description:
+      - Read each run back until it is final.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for each run.
+    type: int
+    default: 60
+notes:
+  - TFE answers 404 both for an unknown run and for a token that is not a site administrator; the module
+    tells them apart by whether the admin run list itself is refused.
+seealso:
+  - module: tfe.runs.tfe_admin_run_info
+  - module: tfe.runs.tfe_run_cancel
+"""
+
+EXAMPLES = r"""
+- name: Free the workspaces of runs stuck in planning for more than 2 hours
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/tfe.runs.tfe:
+      tfe_address: https://tfe.example.com
+      # TFE_TOKEN holds a site administrator's user token.
+  tasks:
+    - name: Find them
+      tfe.runs.tfe_admin_run_info:
+        status: [planning]
+        created_before: 2h
+      register: stuck
+
+    - name: Force-cancel them all
+      tfe.runs.tfe_admin_run_cancel:
+        run_ids: "{{ stuck.runs | map(attribute='id') | list }}"
+        comment: "Stuck for more than 2 hours"
+      when: stuck.runs | length > 0
+
+- name: Cancel one run on a 2018-era installation
+  tfe.runs.tfe_admin_run_cancel:
+    run_id: run-CZcmD7eagjhyX0vN
+    endpoint: cancel
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+runs:
+  description: One entry per run, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The run ID.
+      type: str
+      sample: run-CZcmD7eagjhyX0vN
+    previous_status:
+      description: The status before the task acted (null when the run was not found).
+      type: str
+      sample: planning
+    status:
+      description: The status after the task (the same as previous_status when nothing was sent).
+      type: str
+      sample: canceled
+    outcome:
+      description: V(canceled), V(already_final), V(not_found) or V(failed). In check mode, the outcome it would have.
+      type: str
+      sample: canceled
+    endpoint:
+      description: The admin route used, V(force_cancel) or V(cancel); null when nothing was sent.
+      type: str
+      sample: force_cancel
+    reason:
+      description: Why the run was not found or failed.
+      type: str
+      returned: when outcome is not_found or failed
+      sample: "still planning 60 seconds after the cancel"
+    run:
+      description: The run as the admin API lists it (status, timestamps, workspace), null when not found.
+      type: dict
+      sample: {id: run-CZcmD7eagjhyX0vN, status: canceled, workspace: {id: ws-6jrRyVDv1J8zQMB5, name: app, organization: acme}}
+  sample:
+    - id: run-CZcmD7eagjhyX0vN
+      previous_status: planning
+      status: canceled
+      outcome: canceled
+      endpoint: force_cancel
+run:
+  description: The entry of O(run_id) (same shape as an element of RV(runs)).
+  returned: when O(run_id) was given
+  type: dict
+  sample: {id: run-CZcmD7eagjhyX0vN, previous_status: pending, status: canceled, outcome: canceled, endpoint: force_cancel}
+endpoint:
+  description: The admin route this installation has, as found by the task (null when nothing was sent).
+  returned: always
+  type: str
+  sample: force_cancel
+"""
+
+from ansible_collections.tfe.runs.plugins.module_utils._admin import NOT_ADMIN_HINT
+from ansible_collections.tfe.runs.plugins.module_utils._admin_cancel import (
+    CANCELED, FAILED, NOT_FOUND, AdminCanceller)
+from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
+
+ARGUMENT_SPEC = {
+    "run_id": {"type": "str"},
+    "run_ids": {"type": "list", "elements": "str"},
+    "comment": {"type": "str"},
+    "endpoint": {"type": "str", "choices": ["auto", "force_cancel", "cancel"], "default": "auto"},
+    "wait": {"type": "bool", "default": True},
+    "wait_timeout": {"type": "int", "default": 60},
+}
+
+
+def main() -> None:
+    module = TfeModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=[("run_id", "run_ids")],
+                       required_one_of=[("run_id", "run_ids")], supports_check_mode=True)
+    params = module.params
+    run_ids = [params["run_id"]] if params["run_id"] else list(dict.fromkeys(params["run_ids"]))
+    if not all(run_id and run_id.strip() for run_id in run_ids) or params["wait_timeout"] < 0:
+        module.fail_json(msg="run IDs cannot be empty and wait_timeout cannot be negative")
+    canceller = AdminCanceller(module.client, endpoint=params["endpoint"], comment=params["comment"],
+                               check_mode=module.check_mode, wait=params["wait"], wait_timeout=params["wait_timeout"])
+    runs = []
+    with module.api_errors("read runs through the admin API", hint_404=NOT_ADMIN_HINT):
+        for run_id in run_ids:
+            runs.append(canceller.cancel(run_id))
+    result = {"changed": any(entry["outcome"] == CANCELED for entry in runs), "runs": runs,
+              "endpoint": canceller.detected}
+    if params["run_id"]:
+        result["run"] = runs[0]
+    for warning in canceller.warnings:
+        module.warn(warning)
+    problems = ["{0}: {1} ({2})".format(e["id"], e["outcome"], e.get("reason")) for e in runs
+                if e["outcome"] in (FAILED, NOT_FOUND)]
+    if problems:
+        module.fail_json(msg="Could not cancel {0} of {1} runs: {2}".format(len(problems), len(runs), "; ".join(problems)),
+                         **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
