@@ -107,7 +107,7 @@ def test_2_error_status_as_integer_knob(sim, api):
 
 def test_1_5_keep_alive_connection_reused(api):
     """Contract 1.5 transport: HTTP/1.1 keep-alive; several requests on one pooled connection all succeed."""
-    for _ in range(5):
+    for attempt in range(5):
         response = api.get("/api/v2/ping")
         assert response.status_code == 200
         assert response.raw.version == 11

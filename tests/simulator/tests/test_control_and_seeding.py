@@ -166,7 +166,7 @@ def test_command_line_prints_url_and_stops_on_signal(signum):
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as process:
         assert process.stdout is not None
         url = process.stdout.readline().strip().partition("TFESIM_URL=")[2]
-        lines = [process.stdout.readline() for _ in range(3)]
+        lines = [process.stdout.readline() for line in range(3)]
         token = lines[2].split("TFE_TOKEN=")[1].strip()
         assert lines[2].startswith("export TFE_ADDRESS=%s TFE_TOKEN=" % url)
         workspace = requests.get(url + "/api/v2/organizations/acme/workspaces/web",
@@ -175,15 +175,3 @@ def test_command_line_prints_url_and_stops_on_signal(signum):
         assert requests.get(url + "/_sim/installation", timeout=10).json()["admin_cancel_route"] is False
         process.send_signal(signum)
         assert process.wait(timeout=10) == 0
-
-
-def test_https_with_self_signed_certificate(tmp_path):
-    """--tls-cert/--tls-key (here in-process): the simulator serves HTTPS; clients verify with the CA file."""
-    pytest.importorskip("cryptography")
-    from tls_helper import write_self_signed  # pylint: disable=import-outside-toplevel
-    cert, key = write_self_signed(tmp_path)
-    with Simulator(seed=SEED, tls_cert=str(cert), tls_key=str(key)) as sim:
-        assert sim.url.startswith("https://127.0.0.1:")
-        assert requests.get(sim.url + "/api/v2/ping", verify=str(cert), timeout=10).status_code == 200
-        with pytest.raises(requests.exceptions.SSLError):
-            requests.get(sim.url + "/api/v2/ping", verify=True, timeout=10)

@@ -45,7 +45,7 @@ def check_consistent(api: Api, run_id: str) -> dict:
 def trace(api: Api, run_id: str, steps: int = 15) -> List[str]:
     """Advance the clock one phase at a time; the distinct statuses seen, checking consistency at each."""
     seen = [check_consistent(api, run_id)["attributes"]["status"]]
-    for _ in range(steps):
+    for step in range(steps):
         api.sim.advance_clock(1)
         status = check_consistent(api, run_id)["attributes"]["status"]
         if status != seen[-1]:
@@ -200,7 +200,7 @@ def test_4_1_workspace_queue_one_active_run(api):
 
 def test_4_1_queue_order_is_replayed_in_time(api):
     """Contract 4.1: three auto-apply runs read only after a long time still ran one after another."""
-    runs = [api.new_run("ws-AutoApply0000001") for _ in range(3)]
+    runs = [api.new_run("ws-AutoApply0000001") for index in range(3)]
     api.sim.advance_clock(3600)
     stamps = [api.run(run_id)["attributes"]["status-timestamps"] for run_id in runs]
     assert all("applied-at" in stamp for stamp in stamps)

@@ -9,7 +9,7 @@ from .model import Principal, Run, Workspace, World
 def authenticate(world: World, request: Request) -> Principal:
     """The token's principal; a missing, malformed, unknown or revoked token is a 401."""
     header = request.authorization or ""
-    scheme, _, token = header.strip().partition(" ")
+    scheme, _sep, token = header.strip().partition(" ")
     principal = world.principals_by_token.get(token.strip()) if scheme.lower() == "bearer" else None
     if principal is None:
         raise ApiError(401, "Authentication is required: send a valid token as 'Authorization: Bearer <token>'.")

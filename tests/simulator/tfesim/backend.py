@@ -11,6 +11,7 @@ from . import api_admin, api_misc, api_runs, api_workspaces, control_routes
 from .auth import authenticate
 from .clock import Clock
 from .errors import ApiError, not_found
+from .faults import Faults
 from .httpcore import Handler, Middleware, Request, Response, Router
 from .knobs import InstallationKnobs
 from .model import World
@@ -30,7 +31,8 @@ class Backend:
         self.clock = clock or Clock()
         self.installation = InstallationKnobs()
         self.run_list_limiter = SlidingWindowLimiter(60.0)
-        self.middlewares: List[Middleware] = []
+        self.faults = Faults(self)
+        self.middlewares: List[Middleware] = [self.faults]  # innermost; add_middleware wraps it
         self.request_log: List[Dict[str, Any]] = []
         self._log_lock = threading.Lock()
         self.router = Router()

@@ -51,6 +51,7 @@ class Control:
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
             raise unprocessable("seconds must be a non-negative number")
         self.backend.clock.advance(float(seconds))
+        self.backend.faults.fire_due()  # a fault set for a simulator time happens at that time
         return self.clock()
 
     # -- request log -----------------------------------------------------------------------
@@ -186,6 +187,7 @@ class Control:
     def runs(self, workspace: Optional[str] = None, status: Optional[str] = None) -> List[Dict[str, Any]]:
         """Runs (all operations, plan-only included), oldest first; optionally one workspace / status."""
         world = self.backend.world
+        self.backend.faults.fire_due()
         with world.lock:
             now = self.backend.clock.now()
             if workspace:
@@ -236,6 +238,25 @@ class Control:
             lifecycle.settle(run.workspace, now)
             lifecycle.move(run, status, now, stuck)
             return self._summary(run)
+
+    # -- faults (tfesim/faults.py; kinds and parameters in README.md) ------------------------
+
+    def add_fault(self, kind: str, **params: Any) -> Dict[str, Any]:
+        """Arm a fault, e.g. ``add_fault("rate_limit", hint="retry_after", method="POST", path="/api/v2/runs")``;
+        returns it as :meth:`faults` shows it (with its ``id``)."""
+        return self.backend.faults.add(kind, **params)
+
+    def faults(self) -> List[Dict[str, Any]]:
+        """Every fault since the last clear (spent ones have ``active`` false), with ``fired`` and ``remaining``."""
+        return self.backend.faults.describe_all()
+
+    def remove_fault(self, fault_id: str) -> None:
+        """Disarm one fault by ``id``."""
+        self.backend.faults.remove(fault_id)
+
+    def clear_faults(self) -> None:
+        """Disarm every fault (requests sleeping in latency/slow faults finish at once)."""
+        self.backend.faults.clear()
 
     def call(self, method_name: str, arguments: Any) -> Any:
         """Invoke a control method with a JSON object's keys as arguments (for /_sim/), 422 on bad keys."""

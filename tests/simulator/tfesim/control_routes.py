@@ -118,6 +118,28 @@ def revoke_token(backend: "Backend", request: Request) -> Response:
     return Response.empty(204)
 
 
+def list_faults(backend: "Backend", _request: Request) -> Response:
+    """GET /_sim/faults"""
+    return _ok({"faults": _control(backend).faults()})
+
+
+def add_fault(backend: "Backend", request: Request) -> Response:
+    """POST /_sim/faults {"kind", parameters...}"""
+    return _ok(_control(backend).call("add_fault", request.json()), 201)
+
+
+def clear_faults(backend: "Backend", _request: Request) -> Response:
+    """DELETE /_sim/faults"""
+    _control(backend).clear_faults()
+    return Response.empty(204)
+
+
+def remove_fault(backend: "Backend", request: Request) -> Response:
+    """DELETE /_sim/faults/:id"""
+    _control(backend).remove_fault(request.params["fault_id"])
+    return Response.empty(204)
+
+
 ROUTES = (
     ("GET", "/_sim/clock", get_clock, "none"),
     ("POST", "/_sim/clock/advance", advance_clock, "none"),
@@ -136,4 +158,8 @@ ROUTES = (
     ("GET", "/_sim/tokens", list_tokens, "none"),
     ("POST", "/_sim/tokens", add_token, "none"),
     ("DELETE", "/_sim/tokens/{role}", revoke_token, "none"),
+    ("GET", "/_sim/faults", list_faults, "none"),
+    ("POST", "/_sim/faults", add_fault, "none"),
+    ("DELETE", "/_sim/faults", clear_faults, "none"),
+    ("DELETE", "/_sim/faults/{fault_id}", remove_fault, "none"),
 )

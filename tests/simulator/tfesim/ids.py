@@ -17,7 +17,7 @@ def new_id(prefix: str) -> str:
 
 
 def _secret_chars(length: int) -> str:
-    return "".join(secrets.choice(_ALNUM) for _ in range(length))
+    return "".join(secrets.choice(_ALNUM) for index in range(length))
 
 
 def new_token() -> str:

@@ -144,7 +144,7 @@ class World:
     def workspace(self, ref: str) -> Workspace:
         """Resolve ``ws-...`` or ``org/name`` (the control API accepts both)."""
         if "/" in ref:
-            org, _, name = ref.partition("/")
+            org, _sep, name = ref.partition("/")
             found = self.workspaces_by_name.get((org.lower(), name))
         else:
             found = self.workspaces.get(ref)

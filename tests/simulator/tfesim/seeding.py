@@ -1,5 +1,5 @@
 """Seed files: organizations with their workspaces and knobs, tokens, installation
-knobs and bulk historical runs, from a YAML/JSON file or a dict (format in README.md)."""
+knobs, bulk historical runs and faults, from a YAML/JSON file or a dict (format in README.md)."""
 from __future__ import annotations
 
 import contextlib
@@ -12,7 +12,7 @@ from .errors import ApiError
 
 SeedSource = Union[None, str, Path, Mapping[str, Any]]
 DEMO_SEED = Path(__file__).resolve().parent.parent / "seed.yml"
-_SECTIONS = ("installation", "organizations", "tokens", "runs")
+_SECTIONS = ("installation", "organizations", "tokens", "runs", "faults")
 
 
 class SeedError(ValueError):
@@ -61,6 +61,9 @@ def apply_seed(control: Control, seed: Mapping[str, Any]) -> None:
     for runs in seed.get("runs") or []:
         with _entry("runs for %s" % dict(runs).get("workspace")):
             control.call("create_runs", runs)
+    for fault in seed.get("faults") or []:
+        with _entry("fault %s" % dict(fault).get("kind")):
+            control.call("add_fault", fault)
 
 
 @contextlib.contextmanager

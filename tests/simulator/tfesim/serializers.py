@@ -86,7 +86,7 @@ def run_resource(view: View, run: Run) -> Dict[str, Any]:
                           "links": {"related": base + "/policy-checks"}},
         "task-stages": {"data": [], "links": {"related": base + "/task-stages"}},
         "run-events": {"data": [], "links": {"related": base + "/run-events"}},
-        "comments": {"data": [_ref("comments", comment_id) for comment_id, _ in run.comments],
+        "comments": {"data": [_ref("comments", comment_id) for comment_id, _text in run.comments],
                      "links": {"related": base + "/comments"}},
     }
     return {"id": run.id, "type": "runs", "attributes": attributes, "relationships": relationships,

@@ -95,7 +95,7 @@ def _plan_lines(run: Run, status: str) -> str:
 
 
 def _apply_lines(run: Run, status: str) -> str:
-    adds, changes, destroys, _ = run.counts
+    adds, changes, destroys = run.counts[:3]
     if status == "errored":
         return "Error: simulated apply failure (the workspace's apply_error knob is set)\n"
     return "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n" % (adds, changes, destroys)

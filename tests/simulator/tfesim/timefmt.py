@@ -26,7 +26,7 @@ def parse_rfc3339(text: str) -> float:
     if value[-1:] in ("Z", "z"):
         value = value[:-1] + "+00:00"
     if "." in value:
-        head, _, rest = value.partition(".")
+        head, _sep, rest = value.partition(".")
         digits = "".join(ch for ch in rest if ch.isdigit())
         zone = rest[len(digits):]
         value = head + "." + (digits + "000000")[:6] + zone
