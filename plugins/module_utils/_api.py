@@ -492,8 +492,7 @@ class TfeClient:
                    page_size: int = MAX_PAGE_SIZE) -> Iterator[Dict[str, Any]]:
         """Yield each resource of a list endpoint, across all pages."""
         for document in self.iter_pages(path, params, page_size):
-            for item in document.get("data") or []:
-                yield item
+            yield from document.get("data") or []
 
     # -- blobs ------------------------------------------------------------------------------
 

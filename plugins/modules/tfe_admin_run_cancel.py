@@ -76,13 +76,12 @@ seealso:
 
 EXAMPLES = r"""
 - name: Free the workspaces of runs stuck in planning for more than 2 hours
-  hosts: localhost
-  gather_facts: false
   module_defaults:
     group/tfe.runs.tfe:
       tfe_address: https://tfe.example.com
       # TFE_TOKEN holds a site administrator's user token.
-  tasks:
+  delegate_to: localhost
+  block:
     - name: Find them
       tfe.runs.tfe_admin_run_info:
         status: [planning]

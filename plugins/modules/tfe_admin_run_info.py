@@ -97,7 +97,7 @@ attributes:
     platforms: posix
 notes:
   - Only the admin list's own run attributes are returned for each run (C(status), C(status_timestamps),
-    C(has_changes), C(created_at)); use M(tfe.runs.tfe_run) with O(run_id) for everything about one run.
+    C(has_changes), C(created_at)); the other modules of the collection read everything about one run by its ID.
   - A run that is created or deleted while the pages are read can be missed or seen twice by the API;
     the module drops the repeats.
   - The API's rate limit is per user; other tools using the same account share it.
@@ -124,13 +124,12 @@ EXAMPLES = r"""
     label: "{{ item.id }}"
 
 - name: Every run waiting for capacity or for a person, on the whole installation
-  hosts: localhost
-  gather_facts: false
   module_defaults:
     group/tfe.runs.tfe:
       tfe_address: https://tfe.example.com
       # the token comes from TFE_TOKEN (an AWX credential, for example)
-  tasks:
+  delegate_to: localhost
+  block:
     - name: Queued and paused runs
       tfe.runs.tfe_admin_run_info:
         status:

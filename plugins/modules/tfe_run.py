@@ -51,9 +51,12 @@ options:
     description:
       - Configuration version to plan (V(cv-...)). By default TFE uses the workspace's latest one.
     type: str
-  message:
+  run_message:
     description:
-      - Message of the run, shown in TFE. Required unless O(reuse=never), because reuse matches on it.
+      - Message of the run, shown in TFE (the run's C(message) attribute). Required unless O(reuse=never),
+        because reuse matches on it.
+      - The task may also give it as C(message), the API's name for it (ansible-core reserves C(message)
+        as a module option name, so the collection's action plugin renames it).
       - When not set, the module sends V(Queued by tfe.runs.tfe_run [<random nonce>]) so that it can
         recognise its own run after an ambiguous failure.
     type: str
@@ -141,7 +144,7 @@ options:
   reuse:
     description:
       - V(never) always queues a run.
-      - V(active) reuses the newest run of the workspace with the same O(message), O(is_destroy),
+      - V(active) reuses the newest run of the workspace with the same O(run_message), O(is_destroy),
         O(plan_only), O(refresh_only), O(save_plan), O(target_addrs) and O(replace_addrs) that is not final.
       - V(any) also reuses such a run that finished successfully. Errored, canceled and discarded runs are
         never reused, so a retried job can still succeed.
@@ -149,7 +152,7 @@ options:
     choices: [never, active, any]
     default: never
 notes:
-  - "With C(until)/C(retries) on this task, use O(reuse=active) or O(reuse=any) and a fixed O(message):
+  - "With C(until)/C(retries) on this task, use O(reuse=active) or O(reuse=any) and a fixed O(run_message):
     otherwise every retry queues another run."
 seealso:
   - module: tfe.runs.tfe_run_apply
@@ -161,18 +164,17 @@ EXAMPLES = r"""
   tfe.runs.tfe_run:
     organization: acme
     workspace: network-prod
-    message: "Nightly converge"
+    run_message: "Nightly converge"
     auto_apply: true
   delegate_to: localhost
 
 - name: Use one connection for every tfe.runs task
-  hosts: localhost
-  gather_facts: false
   module_defaults:
     group/tfe.runs.tfe:
       tfe_address: https://tfe.example.com
       # The token comes from TFE_TOKEN in the environment (e.g. an AWX credential).
-  tasks:
+  delegate_to: localhost
+  block:
     - name: Speculative plan with variables and a specific Terraform version
       tfe.runs.tfe_run:
         workspace_id: ws-6jrRyVDv1J8zQMB5
@@ -193,7 +195,7 @@ EXAMPLES = r"""
   tfe.runs.tfe_run:
     organization: acme
     workspace: app-staging
-    message: "Deploy build {{ build_id }}"
+    run_message: "Deploy build {{ build_id }}"
     reuse: any
     wait_for: plan
   delegate_to: localhost
@@ -328,7 +330,7 @@ ARGUMENT_SPEC = {
     "organization": {"type": "str"},
     "workspace": {"type": "str"},
     "configuration_version_id": {"type": "str"},
-    "message": {"type": "str"},
+    "run_message": {"type": "str"},
     "is_destroy": {"type": "bool"},
     "auto_apply": {"type": "bool"},
     "plan_only": {"type": "bool"},
@@ -349,12 +351,18 @@ ARGUMENT_SPEC = {
 }
 
 
+def option_for(attribute: str) -> str:
+    """The module option of a run attribute; ``message`` is reserved by ansible-core, hence ``run_message``."""
+    return "run_message" if attribute == "message" else option_name(attribute)
+
+
 def build_request(module: TfeModule) -> RunRequest:
     """The run request from the options, refused before any API call when it cannot work."""
     params = module.params
-    if params["reuse"] != "never" and not params["message"]:
-        module.fail_json(msg="reuse={0} needs a message: reuse matches runs by their message".format(params["reuse"]))
-    attributes = {name: params[option_name(name)] for name in RUN_ATTRIBUTES if params[option_name(name)] is not None}
+    if params["reuse"] != "never" and not params["run_message"]:
+        module.fail_json(msg="reuse={0} needs a message (message or run_message): reuse matches runs by their "
+                             "message".format(params["reuse"]))
+    attributes = {name: params[option_for(name)] for name in RUN_ATTRIBUTES if params[option_for(name)] is not None}
     attributes.setdefault("message", default_message())
     request = RunRequest("", attributes, params["variables"], params["configuration_version_id"])
     problems = request.problems()

@@ -72,12 +72,11 @@ seealso:
 
 EXAMPLES = r"""
 - name: Plan, then apply after a look at the plan
-  hosts: localhost
-  gather_facts: false
   module_defaults:
     group/tfe.runs.tfe:
       tfe_address: https://tfe.example.com
-  tasks:
+  delegate_to: localhost
+  block:
     - name: Queue the plan
       tfe.runs.tfe_run:
         organization: acme

@@ -120,6 +120,8 @@ class Ansible:
             "ANSIBLE_RETRY_FILES_ENABLED": "false",
             "ANSIBLE_HOST_KEY_CHECKING": "false",
             "TFE_ADDRESS": self.address,
+            # ansible-runner finds ansible-playbook on PATH: the interpreter's own environment first.
+            "PATH": os.pathsep.join([os.path.dirname(sys.executable), os.environ.get("PATH", "")]),
         })
         os.makedirs(env["HOME"], exist_ok=True)
         if with_token and self.token:

@@ -141,8 +141,8 @@ class RecordingAdapter(requests.adapters.HTTPAdapter):
     (True, "/etc/tfe-ca.pem", "/etc/tfe-ca.pem"),
     (False, "/etc/tfe-ca.pem", "/etc/tfe-ca.pem"),
 ])
-def test_verify_is_passed_explicitly_so_an_environment_bundle_cannot_override_it(monkeypatch, validate_certs,
-                                                                                  ca_path, expected):
+def test_verify_is_passed_explicitly_so_an_environment_bundle_cannot_override_it(
+        monkeypatch, validate_certs, ca_path, expected):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/somewhere/else.pem")
     client = TfeClient("https://tfe.example.com", TOKEN, validate_certs=validate_certs, ca_path=ca_path)
     adapter = RecordingAdapter()
@@ -420,7 +420,7 @@ def test_next_page_number_edge_cases(document, current, expected):
 
 def test_limiter_allows_a_burst_then_spaces_requests():
     limiter = RateLimiter(rate=10, burst=3, clock=lambda: 0.0, sleep=lambda s: None)
-    waits = [limiter.acquire() for _ in range(6)]
+    waits = [limiter.acquire() for dummy in range(6)]
     assert waits == pytest.approx([0, 0, 0, 0.1, 0.2, 0.3])
 
 
@@ -430,12 +430,12 @@ def test_limiter_is_thread_safe():
     lock = threading.Lock()
 
     def worker():
-        for _ in range(25):
+        for dummy in range(25):
             wait = limiter.acquire()
             with lock:
                 waits.append(wait)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
+    threads = [threading.Thread(target=worker) for dummy in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:

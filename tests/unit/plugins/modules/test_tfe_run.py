@@ -49,7 +49,7 @@ def test_bad_input_fails_clearly_before_any_request(server, args, message):
 
 def test_check_mode_resolves_the_workspace_and_queues_nothing(server):
     server.queue(Reply(body=WORKSPACE))
-    result = run(server, organization="acme", workspace="web", message="m", plan_only=True,
+    result = run(server, organization="acme", workspace="web", run_message="m", plan_only=True,
                  variables={"password": "hunter2"}, _ansible_check_mode=True)
     assert result["changed"] is True and result["would_queue"] is True and result["run"] is None
     assert result["workspace"] == {"id": "ws-AAAAAAAAAAAAAAAA", "name": "web", "organization": "acme"}
@@ -61,7 +61,7 @@ def test_check_mode_resolves_the_workspace_and_queues_nothing(server):
 def test_check_mode_with_reuse_reports_the_run_it_would_reuse(server):
     listed = {"id": "run-1", "type": "runs", "attributes": {"status": "planning", "message": "m"}}
     server.queue(Reply(body=WORKSPACE), Reply(body={"data": [listed]}))
-    result = run(server, workspace_id="ws-AAAAAAAAAAAAAAAA", message="m", reuse="active", _ansible_check_mode=True)
+    result = run(server, workspace_id="ws-AAAAAAAAAAAAAAAA", run_message="m", reuse="active", _ansible_check_mode=True)
     assert result["changed"] is False and result["would_queue"] is False and result["reused"] is True
     assert result["run"]["id"] == "run-1"
     assert result["run"]["web_url"].endswith("/app/acme/workspaces/web/runs/run-1")
@@ -76,7 +76,7 @@ def test_unknown_workspace_says_not_found_or_no_access(server):
 def test_queue_without_waiting_returns_the_new_run(server):
     created = {"id": "run-NEW", "type": "runs", "attributes": {"status": "pending", "message": "m"}}
     server.queue(Reply(body=WORKSPACE), Reply(status=201, body={"data": created}))
-    result = run(server, workspace_id="ws-AAAAAAAAAAAAAAAA", message="m", wait=False, variables={"n": 3})
+    result = run(server, workspace_id="ws-AAAAAAAAAAAAAAAA", run_message="m", wait=False, variables={"n": 3})
     assert result["changed"] is True and result["run"]["id"] == "run-NEW" and result["run"]["status"] == "pending"
     sent = json.loads(server.requests[1].body)
     assert sent["data"]["attributes"] == {"message": "m", "variables": [{"key": "n", "value": "3"}]}
@@ -85,7 +85,7 @@ def test_queue_without_waiting_returns_the_new_run(server):
 def test_variable_values_are_hidden_but_do_not_mask_other_output(server):
     created = {"id": "run-3NEW3", "type": "runs", "attributes": {"status": "pending", "message": "build 3"}}
     server.queue(Reply(body=WORKSPACE), Reply(status=201, body={"data": created}))
-    result = run(server, workspace_id="ws-AAAAAAAAAAAAAAAA", message="build 3", wait=False,
+    result = run(server, workspace_id="ws-AAAAAAAAAAAAAAAA", run_message="build 3", wait=False,
                  variables={"count": 3, "password": "hunter2"})
     text = json.dumps(result)
     assert "hunter2" not in text
