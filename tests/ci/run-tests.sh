@@ -177,20 +177,23 @@ pytest_counts() {
   PASSED=0
   FAILED=0
   COUNTS=""
-  local skipped=0 errors=0
-  # Closing line, with or without -q framing: "==== 3 passed in 0.1s ====" or "3 passed in 0.10s".
-  line="$(grep -E '^(=+ )?[0-9]+ [a-z]+.* in [0-9.]+s( \([0-9:]+\))?( =+)?$' "$1" | tail -n 1)"
-  [[ -n "${line}" ]] || return 0
-  for word in passed failed skipped error errors xfailed xpassed; do
-    local n
-    n="$(grep -oE "[0-9]+ ${word}([ ,]|$)" <<<"${line}" | grep -oE '^[0-9]+' | head -n 1)"
-    case "${word}" in
-      passed) PASSED="${n:-0}" ;;
-      failed) FAILED="${n:-0}" ;;
-      skipped) skipped="${n:-0}" ;;
-      error | errors) errors=$((errors + ${n:-0})) ;;
-    esac
-  done
+  local skipped=0 errors=0 found=0
+  # Closing lines, with or without -q framing: "==== 3 passed in 0.1s ====" or "3 passed in 0.10s".
+  # ansible-test units may run pytest more than once (module_utils, then modules): add them all up.
+  while IFS= read -r line; do
+    found=1
+    for word in passed failed skipped error errors; do
+      local n
+      n="$(grep -oE "[0-9]+ ${word}([ ,]|$)" <<<"${line}" | grep -oE '^[0-9]+' | head -n 1)"
+      case "${word}" in
+        passed) PASSED=$((PASSED + ${n:-0})) ;;
+        failed) FAILED=$((FAILED + ${n:-0})) ;;
+        skipped) skipped=$((skipped + ${n:-0})) ;;
+        error | errors) errors=$((errors + ${n:-0})) ;;
+      esac
+    done
+  done < <(grep -E '^(=+ )?[0-9]+ [a-z]+.* in [0-9.]+s( \([0-9:]+\))?( =+)?$' "$1")
+  [[ ${found} -eq 1 ]] || return 0
   FAILED=$((FAILED + errors))
   COUNTS="${PASSED} passed, ${FAILED} failed, ${skipped} skipped"
 }
