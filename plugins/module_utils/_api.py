@@ -416,18 +416,25 @@ class TfeClient:
             else:
                 self._note_response(response)
                 if response.status_code < 300 or (300 <= response.status_code < 400 and method == "GET"):
-                    return self._parse_success(response, method, shown_path)
-                title, detail, errors = parse_error_body(response)
-                hint = server_retry_delay(response.headers)
-                failure = TfeHttpError(response.status_code, title, detail=detail, errors=errors, method=method,
-                                       path=shown_path, retry_after=hint)
-                if response.status_code == 429:
-                    retry_ok = True
-                    delay = hint if hint is not None else self.retry.backoff(attempt - 1, self._rng)
-                    self.limiter.hold(delay)
+                    try:
+                        return self._parse_success(response, method, shown_path)
+                    except TfeHttpError as unusable:
+                        # A proxy's page or a cut answer behind a success status is as transient as a
+                        # 502 (a repeated action is answered 409 and re-read by its caller).
+                        failure, retry_ok = unusable, repeatable
+                        delay = self.retry.backoff(attempt - 1, self._rng)
                 else:
-                    retry_ok = repeatable and response.status_code in RETRYABLE_SERVER_STATUSES
-                    delay = self.retry.backoff(attempt - 1, self._rng)
+                    title, detail, errors = parse_error_body(response)
+                    hint = server_retry_delay(response.headers)
+                    failure = TfeHttpError(response.status_code, title, detail=detail, errors=errors, method=method,
+                                           path=shown_path, retry_after=hint)
+                    if response.status_code == 429:
+                        retry_ok = True
+                        delay = hint if hint is not None else self.retry.backoff(attempt - 1, self._rng)
+                        self.limiter.hold(delay)
+                    else:
+                        retry_ok = repeatable and response.status_code in RETRYABLE_SERVER_STATUSES
+                        delay = self.retry.backoff(attempt - 1, self._rng)
             failure.attempts = attempt
             if not retry_ok or not self._may_sleep(attempt, slept, delay, deadline):
                 raise self._scrub(failure)
@@ -450,14 +457,17 @@ class TfeClient:
                 pass
 
     def _parse_success(self, response: Any, method: str, path: str) -> Optional[Dict[str, Any]]:
+        """The JSON document of a success, None for a write's empty answer (actions answer 202 with none)."""
         if not response.content or not response.content.strip():
+            if method == "GET":  # every GET of the API answers a document; an empty one was cut short
+                raise TfeHttpError(response.status_code, "answer is empty", method=method, path=path)
             return None
         try:
             document = response.json()
         except ValueError:
             title, detail, dummy = parse_error_body(response)
-            raise self._scrub(TfeHttpError(response.status_code, "answer is not valid JSON", method=method, path=path,
-                                           detail=detail or title))
+            raise TfeHttpError(response.status_code, "answer is not valid JSON", method=method, path=path,
+                               detail=detail or title)
         return document if isinstance(document, dict) else {"data": document}
 
     def _scrub(self, error: TfeApiError) -> TfeApiError:

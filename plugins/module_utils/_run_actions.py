@@ -95,6 +95,7 @@ class ActOutcome:
     decision: str
     previous_status: str
     acted: bool = False
+    action: Optional[str] = None  # the decision whose POST this task sent and TFE took
     races: int = 0
     polls: int = 0
     timed_out: bool = False
@@ -131,11 +132,15 @@ def act_on_run(client: TfeClient, run_id: str, decide: Callable[[Dict[str, Any]]
         except TfeHttpError as error:
             if error.status != 409 or outcome.races >= max_races:
                 raise
+            if error.attempts > 1:
+                # A 409 to a repeated POST most likely answers our own first attempt, which TFE took
+                # but whose answer was lost (a dropped connection, a proxy's 502): the change is ours.
+                outcome.acted, outcome.action = True, outcome.decision
             outcome.races += 1
             outcome.view = get_run(client, run_id)
             outcome.decision = decide(outcome.view.run)
             continue
-        outcome.acted = True
+        outcome.acted, outcome.action = True, outcome.decision
         outcome.view = get_run(client, run_id)
         return outcome
 

@@ -150,6 +150,7 @@ class AmbiguousCreateError(TfeApiError):
 class CreateOutcome:
     run: Dict[str, Any]
     recovered: bool = False
+    posts: int = 1
 
 
 def _is_ambiguous(error: TfeApiError) -> bool:
@@ -166,35 +167,49 @@ def _created_after(run: Dict[str, Any], not_before: datetime) -> bool:
     return created is None or created >= not_before
 
 
-def create_run(client: TfeClient, request: RunRequest, *, recovery_window: float = 10.0,
-               recovery_interval: float = 2.0, sleep: Callable[[float], None] = time.sleep,
-               clock: Callable[[], float] = time.monotonic) -> CreateOutcome:
-    """Queue the run once. After an ambiguous failure, adopt the one matching new run or raise.
-
-    Runs created before the last server answer preceding the POST (minus a small slack) are not
-    candidates: they existed before this task tried.
-    """
-    not_before = (client.last_response_date or datetime.now(timezone.utc)) - RECOVERY_SLACK
+def _post_run(client: TfeClient, request: RunRequest) -> Any:
+    """The created run, or the error that leaves open whether it was created."""
     try:
         document = client.post("runs", request.payload())
     except TfeApiError as error:
         if not _is_ambiguous(error):
             raise
-        cause = error
-    else:
-        run = (document or {}).get("data")
-        if isinstance(run, dict) and run.get("id"):
-            return CreateOutcome(run)
-        cause = TfeHttpError(201, "created, but the answer carried no run", method="POST",
-                             path=client.base_path + "/runs")
-    deadline = clock() + recovery_window
-    while True:
-        try:
-            candidates = [run for run in matching_runs(client, request) if _created_after(run, not_before)]
-        except TfeApiError:
-            candidates = []  # the server may still be failing: keep looking until the window closes
-        if len(candidates) == 1:
-            return CreateOutcome(candidates[0], recovered=True)
-        if len(candidates) > 1 or clock() >= deadline:
-            raise AmbiguousCreateError(cause, candidates)
-        sleep(min(recovery_interval, max(deadline - clock(), 0.0)))
+        return error
+    run = (document or {}).get("data")
+    if isinstance(run, dict) and run.get("id"):
+        return run
+    return TfeHttpError(201, "created, but the answer carried no run", method="POST", path=client.base_path + "/runs")
+
+
+def create_run(client: TfeClient, request: RunRequest, *, recovery_window: float = 10.0,
+               recovery_interval: float = 2.0, max_posts: int = 3, sleep: Callable[[float], None] = time.sleep,
+               clock: Callable[[], float] = time.monotonic) -> CreateOutcome:
+    """Queue the run once. After an ambiguous failure, adopt the one matching new run, or raise.
+
+    Runs created before the last server answer preceding the POST (minus a small slack) are not
+    candidates: they existed before this task tried. TFE creates the run before it answers, so when
+    the server keeps answering the search for ``recovery_window`` seconds and no candidate appears,
+    the POST did not create one and is sent again (``max_posts`` in all). When the search itself
+    keeps failing, nothing is known and nothing is sent again.
+    """
+    not_before = (client.last_response_date or datetime.now(timezone.utc)) - RECOVERY_SLACK
+    for posts in range(1, max_posts + 1):
+        outcome = _post_run(client, request)
+        if not isinstance(outcome, TfeApiError):
+            return CreateOutcome(outcome, posts=posts)
+        cause = outcome
+        deadline = clock() + recovery_window
+        while True:
+            try:
+                candidates = [run for run in matching_runs(client, request) if _created_after(run, not_before)]
+                answered = True
+            except TfeApiError:
+                candidates, answered = [], False  # the server may still be failing: keep looking
+            if len(candidates) == 1:
+                return CreateOutcome(candidates[0], recovered=True, posts=posts)
+            if len(candidates) > 1 or (clock() >= deadline and not answered):
+                raise AmbiguousCreateError(cause, candidates)
+            if clock() >= deadline:
+                break  # the server answered, and no run appeared: this POST created nothing
+            sleep(min(recovery_interval, max(deadline - clock(), 0.0)))
+    raise cause  # every POST failed and none created a run: a plain failure, nothing is ambiguous

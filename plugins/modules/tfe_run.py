@@ -15,6 +15,8 @@ description:
   - Never queues a duplicate by accident. A rate-limited request or a connection that could not be
     opened is retried; after an answer that leaves open whether the run was created (a timeout, a dropped
     connection, a server error), the module looks for the run on the workspace instead of queueing again.
+    Only when the server keeps answering that search for 10 seconds and no new matching run appears (so
+    none was created) is the run queued again, at most three times in all.
   - With O(reuse), a matching run that already exists is reused instead of queueing a new one, which makes
     the task safe to repeat.
   - Only the run options that are set are sent; TFE applies the workspace's settings for the others.

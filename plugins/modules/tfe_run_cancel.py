@@ -134,7 +134,6 @@ polls:
 import time
 
 from ansible_collections.tfe.runs.plugins.module_utils import _run_actions as actions
-from ansible_collections.tfe.runs.plugins.module_utils._api import api_path
 from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
 from ansible_collections.tfe.runs.plugins.module_utils._runs import is_final, run_action, run_report, wait_for_run
 
@@ -161,10 +160,10 @@ def main() -> None:
                                      comment=params["comment"], check_mode=module.check_mode,
                                      wait_while=[actions.NOT_YET], timeout=params["wait_timeout"])
     decision = outcome.decision
-    action = "none"
-    if decision in (actions.DISCARD, actions.CANCEL, actions.FORCE_CANCEL) and (outcome.acted or module.check_mode):
+    action = outcome.action or "none"
+    if module.check_mode and decision in (actions.DISCARD, actions.CANCEL, actions.FORCE_CANCEL):
         action = decision
-    elif decision == actions.NOT_YET and module.check_mode:
+    elif module.check_mode and decision == actions.NOT_YET:
         action = actions.FORCE_CANCEL if params["force"] and outcome.view.run.get("attributes", {}).get(
             "force-cancel-available-at") else actions.CANCEL  # it becomes possible next
     result = {"changed": action != "none", "action": action, "previous_status": outcome.previous_status,
@@ -186,10 +185,12 @@ def main() -> None:
         view, polls = waited.value, waited.polls
         if params["force"] and not is_final(view.run) and run_action(view.run, "is-force-cancelable"):
             # Our own cancel did not end the run: it hangs, and TFE now allows the force-cancel.
-            body = {"comment": params["comment"]} if params["comment"] else {}
-            client.post(api_path("runs", run_id, "actions", "force-cancel"), body, repeatable=True)
-            result.update(action=actions.FORCE_CANCEL, changed=True)
-            waited = wait_for_run(client, run_id, is_final, remaining())
+            forced = actions.act_on_run(client, run_id, lambda run: actions.decide_cancel(run, force=True),
+                                        comment=params["comment"], check_mode=False, wait_while=[],
+                                        timeout=remaining())
+            if forced.acted:
+                result.update(action=forced.action, changed=True)
+            waited = wait_for_run(client, run_id, is_final, remaining(), first=forced.view)
             view, polls = waited.value, polls + waited.polls
     result.update(polls=result["polls"] + polls, **run_report(view, None, client.site_url))
     if not is_final(view.run):

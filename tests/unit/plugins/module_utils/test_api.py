@@ -181,14 +181,33 @@ def test_html_page_from_a_proxy_is_summarised_without_tags_or_urls(server):
     assert "<h1>" not in message and "secret" not in message
 
 
-@pytest.mark.parametrize("raw", [b'{"data": {"id": "run-1", "attrib', b"<html>oops</html>", b"\x00\x01"])
-def test_success_status_with_unusable_body_is_an_error_not_a_crash(server, raw):
+UNUSABLE_BODIES = [(b'{"data": {"id": "run-1", "attrib', "not valid JSON"), (b"<html>oops</html>", "not valid JSON"),
+                   (b"\x00\x01", "not valid JSON"), (b"", "answer is empty")]
+
+
+@pytest.mark.parametrize("raw, complaint", UNUSABLE_BODIES)
+def test_success_status_with_unusable_body_is_an_error_not_a_crash(server, raw, complaint):
     server.queue(Reply(status=200, raw=raw))
-    with pytest.raises(TfeHttpError, match="not valid JSON"):
-        make_client(server).get("runs/run-1")
+    with pytest.raises(TfeHttpError, match=complaint):
+        make_client(server, retry=RetryPolicy(max_retries=0)).get("runs/run-1")
 
 
-def test_empty_success_body_is_none(server):
+@pytest.mark.parametrize("raw, complaint", UNUSABLE_BODIES)
+def test_a_read_answered_with_an_unusable_body_is_read_again(server, raw, complaint):
+    server.queue(Reply(status=200, raw=raw), Reply(body={"data": {"id": "run-1"}}))
+    assert make_client(server).get("runs/run-1") == {"data": {"id": "run-1"}}
+    assert len(server.requests) == 2
+
+
+def test_a_create_answered_with_an_unusable_body_is_not_repeated(server):
+    # POST /runs may have created the run: only the caller, who can look for it, may decide.
+    server.queue(Reply(status=201, raw=b'{"data": {"id": "run-'), Reply(status=201, body={"data": {"id": "run-2"}}))
+    with pytest.raises(TfeHttpError) as caught:
+        make_client(server).post("runs", {"data": {}})
+    assert caught.value.status == 201 and len(server.requests) == 1
+
+
+def test_empty_success_body_of_a_write_is_none(server):
     server.queue(Reply(status=202, raw=b""))
     assert make_client(server).post("runs/run-1/actions/apply", {"comment": "ok"}) is None
 

@@ -151,13 +151,26 @@ def test_a_200_with_a_body_is_accepted_too(server):
 def test_409_because_someone_else_confirmed_is_not_an_error(server):
     server.queue(doc("planned", "CD"), conflict(), doc("applying", "X"))
     outcome = act(server, actions.decide_apply)
-    assert not outcome.acted and outcome.races == 1 and outcome.decision == actions.ALREADY_APPLYING
+    assert not outcome.acted and outcome.action is None
+    assert outcome.races == 1 and outcome.decision == actions.ALREADY_APPLYING
 
 
 def test_409_because_someone_else_discarded_is_decided_again(server):
     server.queue(doc("planned", "CD"), conflict(), doc("discarded"))
     outcome = act(server, actions.decide_apply)
     assert not outcome.acted and outcome.decision == actions.ENDED
+
+
+def test_409_to_our_repeated_post_means_our_lost_first_attempt_went_through(server):
+    # The first POST was taken but its answer lost (a proxy's 502); the client repeats it, TFE says 409.
+    server.queue(doc("planned", "CD"), Reply(status=502, raw=b"<html>Bad Gateway</html>"), conflict(),
+                 doc("apply_queued", "X"))
+    client = TfeClient(server.url, "tok-actions-Wq7Zr2Lp9Xv", sleep=lambda seconds: None,
+                       limiter=RateLimiter(rate=1000, burst=1000))
+    outcome = actions.act_on_run(client, "run-1", actions.decide_apply, comment=None, check_mode=False,
+                                 wait_while=[], timeout=600)
+    assert outcome.acted and outcome.action == actions.CONFIRM
+    assert outcome.decision == actions.ALREADY_APPLYING and outcome.races == 1
 
 
 def test_persistent_409_gives_up_after_three_races(server):

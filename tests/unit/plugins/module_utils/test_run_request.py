@@ -151,20 +151,48 @@ def test_a_dropped_connection_after_sending_is_recovered_not_repeated(server):
     assert [r.method for r in server.requests].count("POST") == 1
 
 
-def test_nothing_found_within_the_window_is_an_unknown_outcome(server):
-    server.default = lambda seen: runs_list()
+class VirtualClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+    def __call__(self):
+        return self.now
+
+
+def methods(server):
+    return [r.method for r in server.requests]
+
+
+def test_no_run_after_a_window_of_answered_searches_means_none_was_created_so_post_again(server):
     server.queue(Reply(status=502))
-    clock = [0.0]
+    clock = VirtualClock()
+    server.default = lambda seen: (Reply(status=201, body={"data": api_run("run-second")}) if seen.method == "POST"
+                                   else runs_list())
+    outcome = create_run(make_client_with_date(server), request(), sleep=clock.sleep, clock=clock)
+    assert outcome.run["id"] == "run-second" and outcome.posts == 2 and not outcome.recovered
+    assert methods(server).count("POST") == 2 and 4 <= methods(server).count("GET") <= 7
+    assert methods(server)[-1] == "POST"  # the second POST came only after the whole window of searches
 
-    def sleep(seconds):
-        clock[0] += seconds
 
+def test_when_every_post_fails_and_creates_nothing_the_error_is_plain(server):
+    server.default = lambda seen: Reply(status=503) if seen.method == "POST" else runs_list()
+    clock = VirtualClock()
+    with pytest.raises(TfeHttpError) as caught:
+        create_run(make_client_with_date(server), request(), sleep=clock.sleep, clock=clock)
+    assert not isinstance(caught.value, AmbiguousCreateError) and caught.value.status == 503
+    assert methods(server).count("POST") == 3
+
+
+def test_when_the_search_keeps_failing_the_outcome_is_unknown_and_nothing_is_sent_again(server):
+    server.default = lambda seen: Reply(status=500)
+    clock = VirtualClock()
     with pytest.raises(AmbiguousCreateError) as caught:
-        create_run(make_client_with_date(server), request(), sleep=sleep, clock=lambda: clock[0])
-    assert caught.value.candidate_ids == []
-    assert "unknown" in str(caught.value)
-    assert [r.method for r in server.requests].count("POST") == 1
-    assert 4 <= [r.method for r in server.requests].count("GET") <= 7
+        create_run(make_client_with_date(server), request(), sleep=clock.sleep, clock=clock)
+    assert caught.value.candidate_ids == [] and "unknown" in str(caught.value)
+    assert methods(server).count("POST") == 1
 
 
 def test_several_candidates_are_listed_and_none_adopted(server):
