@@ -87,6 +87,9 @@ class AdminCanceller:
                 raise
             run = read_admin_run(self.client, run_id) or run
             record.update(status=run.get("status"), run=run)
+            if is_final_status(run) and error.attempts > 1:
+                # The 409 answered our repeated POST: the first one ended the run, its answer was lost.
+                return dict(record, outcome=CANCELED, endpoint=self.detected)
             if is_final_status(run):
                 return dict(record, outcome=ALREADY_FINAL)  # someone else ended it meanwhile
             raise
@@ -102,19 +105,20 @@ class AdminCanceller:
 
     def _post(self, run_id: str) -> str:
         """POST the admin cancel on the known route, or find the route (``auto``); returns the route used."""
-        if self.detected:
-            self._post_route(run_id, self.detected)
-            return self.detected
-        try:
-            self._post_route(run_id, "force_cancel")
-            self.detected = "force_cancel"
-        except TfeHttpError as error:
-            # The admin list just showed this run, so a 404 here means the route does not exist (TFE 201807).
-            if error.status != 404:
+        routes = [self.detected] if self.detected else ["force_cancel", "cancel"]
+        for route in routes:
+            try:
+                self._post_route(run_id, route)
+            except TfeHttpError as error:
+                # The admin list just showed this run, so a 404 here means the route does not exist (TFE 201807).
+                if error.status == 404 and route != routes[-1]:
+                    continue
+                if error.status != 404:
+                    self.detected = route  # any other answer proves the route exists
                 raise
-            self._post_route(run_id, "cancel")
-            self.detected = "cancel"
-        return self.detected
+            self.detected = route
+            return route
+        raise AssertionError("unreachable: the last route either answers or raises")
 
     def _post_route(self, run_id: str, route: str) -> None:
         body: Optional[Dict[str, Any]] = None

@@ -263,15 +263,19 @@ def server_retry_delay(headers: Any, now: Optional[datetime] = None) -> Optional
     return None
 
 
-def parse_error_body(response: Any) -> Tuple[str, str, List[Dict[str, Any]]]:
+def parse_error_body(response: Any, redact: str = "") -> Tuple[str, str, List[Dict[str, Any]]]:
     """Title, detail and the error objects of an error response, whatever its body looks like.
 
     JSON:API ``errors`` objects (``status`` as string or integer), go-tfe's fallback form (a list of
     strings), or anything else (a proxy's HTML page, a truncated body): then the HTTP reason is the
-    title and a short, tag-free, URL-free excerpt of the body is the detail.
+    title and a short, tag-free, URL-free excerpt of the body is the detail. ``redact`` (the token)
+    is masked in the body before anything is cut: a page echoing the request's Authorization header
+    could otherwise be cut mid-token, and half a token escapes every later whole-value mask.
     """
     reason = response.reason or "HTTP error"
     text = response.text or ""
+    if redact:
+        text = text.replace(redact, "********")
     try:
         document = json.loads(text)
     except ValueError:
@@ -424,7 +428,7 @@ class TfeClient:
                         failure, retry_ok = unusable, repeatable
                         delay = self.retry.backoff(attempt - 1, self._rng)
                 else:
-                    title, detail, errors = parse_error_body(response)
+                    title, detail, errors = parse_error_body(response, self._token)
                     hint = server_retry_delay(response.headers)
                     failure = TfeHttpError(response.status_code, title, detail=detail, errors=errors, method=method,
                                            path=shown_path, retry_after=hint)
@@ -465,7 +469,7 @@ class TfeClient:
         try:
             document = response.json()
         except ValueError:
-            title, detail, dummy = parse_error_body(response)
+            title, detail, dummy = parse_error_body(response, self._token)
             raise TfeHttpError(response.status_code, "answer is not valid JSON", method=method, path=path,
                                detail=detail or title)
         return document if isinstance(document, dict) else {"data": document}

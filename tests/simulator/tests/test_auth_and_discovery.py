@@ -6,11 +6,15 @@ from conftest import JSON_API, Api, error_of
 
 
 def test_1_2_well_known_terraform_json(sim):
-    """Contract 1.2: the discovery document maps tfe.v2, tfe.v2.1 and tfe.v2.2 to /api/v2/, as application/json."""
+    """Contract 1.2: the discovery document maps tfe.v2, tfe.v2.1 and tfe.v2.2 to /api/v2/, as application/json,
+    next to the other services app.terraform.io publishes (clients such as terrasnek read modules.v1)."""
     response = requests.get(sim.url + "/.well-known/terraform.json", timeout=10)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json"
-    assert response.json() == {"tfe.v2": "/api/v2/", "tfe.v2.1": "/api/v2/", "tfe.v2.2": "/api/v2/"}
+    services = response.json()
+    assert {key: services[key] for key in ("tfe.v2", "tfe.v2.1", "tfe.v2.2")} == dict.fromkeys(
+        ("tfe.v2", "tfe.v2.1", "tfe.v2.2"), "/api/v2/")
+    assert services["modules.v1"].startswith("/api/registry/")
 
 
 def test_1_3_ping_headers(api):

@@ -11,7 +11,11 @@ from .httpcore import Request, Response
 if TYPE_CHECKING:
     from .backend import Backend
 
-DISCOVERY = {"tfe.v2": "/api/v2/", "tfe.v2.1": "/api/v2/", "tfe.v2.2": "/api/v2/"}
+# The services app.terraform.io is seen to publish (contract 1.2); clients such as terrasnek read
+# modules.v1 and providers.v1 even when they only use the runs API.
+DISCOVERY = {"modules.v1": "/api/registry/v1/modules/", "providers.v1": "/api/registry/v1/providers/",
+             "motd.v1": "/api/terraform/motd", "state.v2": "/api/v2/", "tfe.v2": "/api/v2/",
+             "tfe.v2.1": "/api/v2/", "tfe.v2.2": "/api/v2/", "versions.v1": "https://checkpoint-api.hashicorp.com/v1/versions/"}
 
 
 def discovery(_backend: "Backend", _request: Request) -> Response:

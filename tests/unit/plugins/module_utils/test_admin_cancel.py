@@ -118,3 +118,23 @@ def test_a_run_that_never_ends_fails_after_the_timeout(server):
     server.default = ignore_cancel
     entry = canceller(server, wait_timeout=30).cancel("run-a1")
     assert entry["outcome"] == "failed" and "still planning" in entry["reason"]
+
+
+def test_a_cancel_whose_answer_was_lost_is_ours_not_someone_elses(server):
+    installation = Installation({"run-a1": "planning"})
+    lost = []
+
+    def lose_the_first_answer(seen):
+        answer = installation(seen)
+        if seen.method == "POST" and not lost:
+            lost.append(seen.path)
+            return Reply(drop=True)  # TFE ended the run, the answer never arrived
+        return answer
+
+    server.default = lose_the_first_answer
+    client = TfeClient(server.url, "tok-admin-cancel-Rt5Wq8Zp1", sleep=lambda seconds: None,
+                       limiter=RateLimiter(rate=1000, burst=1000))
+    admin = AdminCanceller(client, waiter=Waiter(clock=lambda: 0.0, sleep=lambda seconds: None))
+    entry = admin.cancel("run-a1")
+    assert (entry["outcome"], entry["endpoint"], entry["status"]) == ("canceled", "force_cancel", "canceled")
+    assert len(posts(server)) == 2  # the repeat was answered 409, and the run read again
