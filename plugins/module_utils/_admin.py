@@ -39,20 +39,28 @@ def parse_created_time(value: str, now: datetime, option: str = "created time") 
     """
     text = str(value).strip()
     relative = _RELATIVE_RE.match(text)
-    if relative:
-        moment = now - timedelta(seconds=int(relative.group(1)) * _UNIT_SECONDS[relative.group(2).lower()])
-    else:
-        # parse_timestamp also accepts a trailing "Z", any fraction, and a date alone (midnight UTC).
-        moment = parse_timestamp(text)
-        if moment is None:
-            raise ValueError("{0} '{1}' is neither an ISO 8601 time (2025-01-31T09:00:00Z, UTC when no zone is "
-                             "given) nor an age such as 30m, 2h, 3d or 1w".format(option, value))
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
+    try:
+        if relative:
+            moment = now - timedelta(seconds=int(relative.group(1)) * _UNIT_SECONDS[relative.group(2).lower()])
+        else:
+            # parse_timestamp also accepts a trailing "Z", any fraction, and a date alone (midnight UTC).
+            moment = parse_timestamp(text)
+        if moment is not None:
+            moment = moment.astimezone(timezone.utc).replace(microsecond=0)
+    except (OverflowError, ValueError):
+        # An age reaching before year 1, a time outside years 1-9999 once in UTC, an age of 5,000 digits.
+        raise ValueError("{0} '{1}' is out of range: it must be a time from year 1 to year 9999 UTC".format(
+            option, value)) from None
+    if moment is None:
+        raise ValueError("{0} '{1}' is neither an ISO 8601 time (2025-01-31T09:00:00Z, UTC when no zone is "
+                         "given) nor an age such as 30m, 2h, 3d or 1w".format(option, value))
+    return moment
 
 
 def rfc3339(moment: datetime) -> str:
     """``2025-01-31T09:00:00Z``: the form ``filter[from]`` and ``filter[to]`` expect."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat, unlike strftime's %Y, always writes four digits for the year (0999, not 999).
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def normalize_statuses(values: Optional[Iterable[str]]) -> List[str]:

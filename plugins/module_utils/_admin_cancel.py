@@ -96,7 +96,7 @@ class AdminCanceller:
         if not self.wait:
             return dict(record, outcome=CANCELED)
         waited = self.waiter.wait(lambda: read_admin_run(self.client, run_id) or run, is_final_status,
-                                  self.wait_timeout, key=lambda found: found.get("status"))
+                                  self.wait_timeout)
         record.update(status=waited.value.get("status"), run=waited.value)
         if waited.timed_out:
             return dict(record, outcome=FAILED, reason="still {0} {1} seconds after the cancel".format(

@@ -129,6 +129,24 @@ class TfeModule(AnsibleModule):
             kwargs.setdefault("invocation", self._invocation())
         super().fail_json(msg, **kwargs)
 
+    def check_ids(self, *names: str) -> None:
+        """Refuse, before any request, ID or name options whose value cannot name anything in TFE.
+
+        ``api_path`` encodes every other value, but an empty, ``.`` or ``..`` one has no encoding (and an
+        empty run ID would make the admin search list every run), and whitespace around a TFE ID or name
+        is always a mistake (the admin search trims it, a route does not, so the two would name
+        different runs). Unlike ``api_path``'s error, the message names the option.
+        """
+        for name in names:
+            value = self.params.get(name)
+            for item in value if isinstance(value, list) else [value]:
+                if item is None:
+                    continue
+                text = str(item)
+                if text in ("", ".", "..") or text != text.strip():
+                    self.fail_json(msg="Invalid {0} {1!r}: an ID or name cannot be empty, '.' or '..', nor begin or "
+                                       "end with whitespace.".format(name, text if len(text) <= 60 else text[:60] + "..."))
+
     @property
     def client(self) -> TfeClient:
         if self._client is None:

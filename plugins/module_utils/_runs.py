@@ -149,22 +149,24 @@ def plan_settled(run: Dict[str, Any]) -> bool:
 
 @dataclass
 class PollSchedule:
-    """When to poll next: every ``initial`` s while the status changed recently (``fast_period``),
-    then ``factor`` times longer each poll up to ``cap``; any status change starts over.
+    """When to poll next: every ``initial`` s at first, then a ``growth`` share of the time waited so
+    far, at most every ``cap`` s.
 
-    Short runs are therefore seen final within about a second, long ones cost few requests.
+    A wait therefore ends at most about ``growth`` x its length after the run did (``cap`` s at
+    worst, half that on average): a 10-second run is seen within a second, a 5-minute one within
+    10 s. A wait of T seconds costs about 10 + ln(T/10)/ln(1 + growth) polls until the interval
+    reaches the cap, then one per ``cap`` s (about 56 for 5 minutes; docs/performance.md compares
+    this with fixed and backoff pollers). Status changes do not reset it: they say nothing about
+    when the run will end, and resetting made long runs cost twice as many requests.
     """
 
     initial: float = 1.0
-    fast_period: float = 30.0
-    factor: float = 1.5
+    growth: float = 0.1
     cap: float = 10.0
     jitter: float = 0.1
 
-    def next_interval(self, previous: float, since_change: float) -> float:
-        if since_change < self.fast_period:
-            return self.initial
-        return min(self.cap, max(previous, self.initial) * self.factor)
+    def next_interval(self, waited: float) -> float:
+        return min(self.cap, max(self.initial, self.growth * waited))
 
 
 @dataclass
@@ -186,7 +188,7 @@ class Waiter:
         self.rng = rng or random.Random()
 
     def wait(self, fetch: Callable[[], Any], done: Callable[[Any], bool], timeout: float,
-             key: Callable[[Any], Any] = run_status, first: Any = None) -> WaitOutcome:
+             first: Any = None) -> WaitOutcome:
         """Return as soon as ``done`` holds. ``first`` is a value already fetched (saves one request)."""
         start = self.clock()
         deadline = start + max(timeout, 0.0)
@@ -195,23 +197,15 @@ class Waiter:
         if value is None:
             value = fetch()
             polls += 1
-        last_key = key(value)
-        changed_at = start
-        interval = self.schedule.initial
         while not done(value):
             now = self.clock()
             if now >= deadline:
                 return WaitOutcome(value, polls, True, now - start)
-            interval = self.schedule.next_interval(interval, now - changed_at)
+            interval = self.schedule.next_interval(now - start)
             pause = interval * self.rng.uniform(1.0 - self.schedule.jitter, 1.0 + self.schedule.jitter)
             self.sleep(min(pause, deadline - now))
             value = fetch()
             polls += 1
-            current_key = key(value)
-            if current_key != last_key:
-                last_key = current_key
-                changed_at = self.clock()
-                interval = self.schedule.initial
         return WaitOutcome(value, polls, False, self.clock() - start)
 
 
@@ -275,7 +269,7 @@ def wait_for_run(client: TfeClient, run_id: str, done: Callable[[Dict[str, Any]]
     waiter = waiter or Waiter()
     deadline = waiter.clock() + max(timeout, 0.0)
     return waiter.wait(lambda: get_run(client, run_id, deadline=deadline), lambda view: done(view.run), timeout,
-                       key=lambda view: view.status, first=first)
+                       first=first)
 
 
 # --- result shapes ------------------------------------------------------------------------------

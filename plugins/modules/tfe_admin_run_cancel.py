@@ -174,6 +174,7 @@ def main() -> None:
     module = TfeModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=[("run_id", "run_ids")],
                        required_one_of=[("run_id", "run_ids")], supports_check_mode=True)
     params = module.params
+    module.check_ids("run_id", "run_ids")
     run_ids = [params["run_id"]] if params["run_id"] else list(dict.fromkeys(params["run_ids"]))
     if not all(run_id and run_id.strip() for run_id in run_ids) or params["wait_timeout"] < 0:
         module.fail_json(msg="run IDs cannot be empty and wait_timeout cannot be negative")

@@ -306,6 +306,7 @@ def run_module() -> None:
     module = TfeModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
                        mutually_exclusive=[("query", "run_id"), ("run_id", "limit")])
     params = module.params
+    module.check_ids("run_id")
     try:
         check_listing_size(params["page_size"], params["limit"])
         search = build_search(query=params["query"], statuses=params["status"], created_after=params["created_after"],

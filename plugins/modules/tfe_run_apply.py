@@ -198,6 +198,7 @@ def refusal(decision: str, view: RunView) -> str:
 def main() -> None:
     module = TfeModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
+    module.check_ids("run_id", "workspace_id")
     if params["wait_timeout"] < 0:
         module.fail_json(msg="wait_timeout cannot be negative")
     client = module.client

@@ -125,13 +125,13 @@ def waiter(clock):
     return Waiter(clock=clock, sleep=clock.sleep, rng=random.Random(3))
 
 
-def test_a_20_second_run_is_seen_final_within_about_a_second():
+def test_a_20_second_run_is_seen_final_within_about_two_seconds():
     clock = FakeClock()
     outcome = waiter(clock).wait(scripted_run(clock, [(0, "planning"), (20, "applied")]), is_final, timeout=3600)
     assert outcome.value["attributes"]["status"] == "applied"
     assert not outcome.timed_out
-    assert 20 <= outcome.elapsed <= 21.2
-    assert outcome.polls <= 23
+    assert 20 <= outcome.elapsed <= 22.2  # at most a tenth of the wait (plus jitter) late
+    assert outcome.polls <= 20
 
 
 def test_a_long_quiet_run_is_polled_ever_more_slowly_up_to_the_cap():
@@ -139,20 +139,20 @@ def test_a_long_quiet_run_is_polled_ever_more_slowly_up_to_the_cap():
     outcome = waiter(clock).wait(scripted_run(clock, [(0, "applying"), (300, "applied")]), is_final, timeout=3600)
     assert 300 <= outcome.elapsed <= 311
     assert max(clock.sleeps) <= 11.0
-    assert outcome.polls < 70
-    assert all(s <= 1.1 for s in clock.sleeps[:25])
+    assert outcome.polls < 62  # a fixed 5-second poller spends 61
+    assert all(s <= 1.1 for s in clock.sleeps[:9])
 
 
-def test_a_status_change_resets_the_interval_to_one_second():
+def test_status_changes_do_not_reset_the_interval():
+    # They say nothing about when the run ends; resetting to 1 s made long runs cost twice as much.
     clock = FakeClock()
-    timeline = [(0, "planning"), (120, "planned"), (400, "applied")]
+    timeline = [(0, "planning"), (120, "planned"), (125, "apply_queued"), (130, "applying"), (400, "applied")]
     waiter(clock).wait(scripted_run(clock, timeline), is_final, timeout=3600)
     stamps, total = [], 0.0
     for pause in clock.sleeps:
         total += pause
         stamps.append((total, pause))
-    after_change = [pause for at, pause in stamps if 121 <= at <= 140]
-    assert after_change and max(after_change) <= 1.1
+    assert min(pause for at, pause in stamps if at >= 100) >= 9.0
 
 
 def test_the_deadline_is_never_overslept_and_reports_a_timeout():
@@ -172,9 +172,7 @@ def test_first_value_saves_a_request_and_done_values_return_at_once():
 
 def test_schedule_defaults_match_the_documented_policy():
     schedule = PollSchedule()
-    assert schedule.next_interval(1.0, 29.0) == 1.0
-    assert schedule.next_interval(1.0, 31.0) == 1.5
-    assert schedule.next_interval(9.0, 300.0) == 10.0
+    assert [schedule.next_interval(waited) for waited in (0, 9, 20, 55, 100, 3000)] == [1, 1, 2, 5.5, 10, 10]
 
 
 # --- lookups against a real local server ------------------------------------------------------------
