@@ -7,6 +7,7 @@
 #   make units | simulator | integration | build   one kind of test, per leg
 #   make lint                 ansible-lint --profile production + antsibull-changelog lint
 #   make demo                 a playbook of the collection against the bundled simulator
+#   make bench                benchmarks side by side; rewrites docs/performance.md (a few minutes)
 #   make clean                drop copies, artifacts and logs (keeps the venvs); distclean: all
 
 SHELL := /bin/bash
@@ -15,10 +16,10 @@ LEGS ?=
 TFE_RUNS_CI_DIR ?= $(HOME)/.cache/tfe-runs-ci
 export LEGS TFE_RUNS_CI_DIR
 
-.PHONY: test sanity units simulator integration build lint changelog demo clean distclean help
+.PHONY: test sanity units simulator integration build lint changelog demo bench clean distclean help
 
 help:
-	@sed -n '1,10p' Makefile
+	@sed -n '1,11p' Makefile
 
 test:
 	$(RUN_TESTS) all
@@ -37,6 +38,9 @@ demo:
 		echo "Until then: 'make build' builds and installs the collection and lists its modules."; \
 		$(RUN_TESTS) build; \
 	fi
+
+bench:
+	bash benchmarks/bench.sh
 
 clean:
 	rm -rf "$(TFE_RUNS_CI_DIR)/work" "$(TFE_RUNS_CI_DIR)/logs" tests/output

@@ -52,6 +52,8 @@ MAX_PAGE_SIZE = 100
 # A plain 500 usually repeats itself, so it is not retried.
 RETRYABLE_SERVER_STATUSES = frozenset((502, 503, 504))
 _URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+# urllib3 names the request's path in its errors ("... with url: /_archivist/v1/object/<secret>").
+_URL_PATH_RE = re.compile(r"(\burl: )/[^\s'\"<>()]*")
 _TAG_RE = re.compile(r"<[^>]*>")
 _SPACE_RE = re.compile(r"\s+")
 
@@ -111,8 +113,8 @@ class TfeTransportError(TfeApiError):
 
 
 def strip_urls(text: str) -> str:
-    """Replace every URL by ``<url>``: a log URL in an error text would leak its embedded secret."""
-    return _URL_RE.sub("<url>", text or "")
+    """Replace every URL (and urllib3's "url: /path") by ``<url>``: a log URL would leak its secret."""
+    return _URL_PATH_RE.sub(r"\1<url>", _URL_RE.sub("<url>", text or ""))
 
 
 def site_url(address: Optional[str]) -> str:

@@ -144,8 +144,9 @@ class TfeModule(AnsibleModule):
                     continue
                 text = str(item)
                 if text in ("", ".", "..") or text != text.strip():
+                    shown = text if len(text) <= 60 else text[:60] + "..."
                     self.fail_json(msg="Invalid {0} {1!r}: an ID or name cannot be empty, '.' or '..', nor begin or "
-                                       "end with whitespace.".format(name, text if len(text) <= 60 else text[:60] + "..."))
+                                       "end with whitespace.".format(name, shown))
 
     @property
     def client(self) -> TfeClient:

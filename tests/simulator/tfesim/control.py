@@ -13,6 +13,7 @@ from .errors import ApiError, unprocessable
 from .ids import new_id, new_token
 from .knobs import WorkspaceKnobs, knobs_dict, update_knobs
 from .model import Organization, Principal, Run, Workspace
+from .serializers import status_timestamps
 from .statuses import FINAL
 from .timefmt import iso_ms, parse_rfc3339
 
@@ -182,7 +183,8 @@ class Control:
         return {"id": run.id, "workspace": run.workspace.id, "workspace_name": run.workspace.name,
                 "organization": run.workspace.organization, "status": run.status,
                 "created_at": iso_ms(run.created_at), "operation": lifecycle.operation(run),
-                "stuck": run.stuck, "is_confirmable": lifecycle.is_confirmable(run)}
+                "stuck": run.stuck, "is_confirmable": lifecycle.is_confirmable(run),
+                "status_timestamps": status_timestamps(run)}
 
     def runs(self, workspace: Optional[str] = None, status: Optional[str] = None) -> List[Dict[str, Any]]:
         """Runs (all operations, plan-only included), oldest first; optionally one workspace / status."""

@@ -20,7 +20,7 @@ import requests
 from ansible_collections.tfe.runs.plugins.module_utils import _api
 from ansible_collections.tfe.runs.plugins.module_utils._api import (
     RateLimiter, RetryPolicy, TfeClient, TfeHttpError, TfeTransportError, api_base_url, api_path, next_page_number,
-    server_retry_delay, site_url)
+    server_retry_delay, site_url, strip_urls)
 from ansible_collections.tfe.runs.plugins.module_utils._version import COLLECTION_VERSION
 from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply, ScriptedServer
 
@@ -473,3 +473,19 @@ def test_limiter_hold_delays_every_caller():
 def test_default_limit_stays_under_thirty_requests_in_any_second():
     limiter = RateLimiter()
     assert limiter.rate + limiter.burst <= 30
+
+
+def test_urllib3_error_texts_lose_the_path_that_may_hold_a_log_secret():
+    text = ("HTTPConnectionPool(host='127.0.0.1', port=80): Max retries exceeded with url: "
+            "/_archivist/v1/object/dmF1bHQ6djE6c2VjcmV0 (Caused by ProtocolError('Connection aborted.'))")
+    cleaned = strip_urls(text)
+    assert "dmF1bHQ6djE6c2VjcmV0" not in cleaned and "with url: <url> (Caused by" in cleaned
+
+
+def test_an_error_page_echoing_the_token_is_cut_after_masking_so_no_half_token_escapes(server):
+    page = "<html><pre>" + "x" * 150 + "Authorization: Bearer " + TOKEN + "</pre></html>"
+    server.queue(Reply(status=500, raw=page.encode(), headers={"Content-Type": "text/html"}))
+    with pytest.raises(TfeHttpError) as caught:
+        make_client(server).get("runs/run-1")
+    message = str(caught.value) + caught.value.detail
+    assert not any(TOKEN[start:start + 12] in message for start in range(0, len(TOKEN) - 12))

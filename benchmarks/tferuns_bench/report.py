@@ -1,0 +1,154 @@
+# Copyright: (c) 2026, tfe.runs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Turning measurements into the tables of docs/performance.md (and the same tables on stdout)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable, List, Optional, Sequence
+
+from .listing import ListingRound
+from .overhead import Overhead
+from .waiting import RealWait, WaitStats
+
+LIBRARY_ROW = "tfe.runs module_utils (listing only)"
+MODULE_ROW = "tfe.runs tfe_admin_run_info (playbook task)"
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def seconds(value: Optional[float]) -> str:
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) else "{0:.2f} s".format(value)
+
+
+def ratio(value: Optional[float], reference: Optional[float]) -> str:
+    if value is None or not reference:
+        return "-"
+    return "{0:.1f}x".format(value / reference)
+
+
+def listing_table(round_: ListingRound) -> str:
+    """One row per tool: listing time, whole command, requests, runs, and ratios to tfe.runs and the bound."""
+    ours = {m.tool: m for m in round_.measured}
+    library = ours.get(LIBRARY_ROW)
+    module = ours.get(MODULE_ROW)
+    rows: List[List[Any]] = []
+    for m in round_.measured:
+        rows.append([
+            m.tool if m.ok else "{0} (FAILED: {1})".format(m.tool, m.note),
+            seconds(m.seconds if m.process_seconds is None or m.tool != MODULE_ROW else None),
+            seconds(m.process_seconds), m.requests, m.throttled, "{0} / {1}".format(m.runs, m.unique_runs),
+            ratio(m.seconds, library.seconds if library else None) if m.tool != MODULE_ROW else "-",
+            ratio(m.process_seconds, module.process_seconds if module else None) if m.process_seconds else "-",
+            ratio(m.seconds if m.tool != MODULE_ROW else None, round_.lower_bound_seconds),
+        ])
+    rows.append(["rate-limit lower bound ({0} pages / 30 per s)".format(round_.pages), seconds(round_.lower_bound_seconds),
+                 "-", round_.pages, 0, "-", "-", "-", "1.0x"])
+    return table(["tool", "listing", "whole command", "requests", "429s", "runs / unique",
+                  "listing vs tfe.runs", "command vs tfe.runs task", "listing vs bound"], rows)
+
+
+def waiting_table(stats: List[WaitStats]) -> str:
+    by_length: dict = {}
+    for entry in stats:
+        by_length.setdefault(entry.length, []).append(entry)
+    rows = []
+    for length, entries in by_length.items():
+        ours = entries[0]
+        for entry in entries:
+            rows.append(["{0:g} s".format(length), entry.poller, "{0:.1f}".format(entry.requests),
+                         ratio(entry.requests, ours.requests), seconds(entry.mean_late), seconds(entry.max_late)])
+    return table(["run length", "poller", "requests", "requests vs tfe.runs", "mean late", "max late"], rows)
+
+
+def real_wait_table(measured: List[RealWait]) -> str:
+    return table(["poller", "run took", "reads of the run", "late"],
+                 [[m.poller, seconds(m.run_seconds), m.requests, seconds(m.late)] for m in measured])
+
+
+def overhead_table(measured: List[Overhead]) -> str:
+    baseline = measured[0].median_seconds
+    uri = next((m for m in measured if m.variant == "ansible.builtin.uri"), None)
+    rows = [[m.variant, seconds(m.median_seconds), "{0:g}".format(m.requests_per_task),
+             seconds(m.median_seconds - baseline), ratio(m.median_seconds, uri.median_seconds if uri else None)]
+            for m in measured]
+    return table(["task", "median playbook", "requests", "over the debug baseline", "vs uri"], rows)
+
+
+def rate_limited_table(round_: ListingRound) -> str:
+    rows = [[m.tool, "yes" if m.ok and m.unique_runs == round_.runs else "NO: " + (m.note or "runs missing"),
+             m.unique_runs, m.requests, m.throttled, seconds(m.process_seconds or m.seconds)]
+            for m in round_.measured]
+    return table(["tool", "completed", "runs", "requests", "429s", "wall"], rows)
+
+
+def listing_headlines(round_: ListingRound) -> List[str]:
+    """One sentence per competitor: how much longer its listing took than tfe.runs', and the requests."""
+    found = {m.tool: m for m in round_.measured}
+    library, module = found.get(LIBRARY_ROW), found.get(MODULE_ROW)
+    lines = []
+    for m in round_.measured:
+        if m.tool in (LIBRARY_ROW, MODULE_ROW) or not m.ok or not library:
+            continue
+        lines.append("- {0:,} runs: {1} lists them in {2} with {3} requests, tfe.runs in {4} with {5} ({6} faster; the "
+                     "whole playbook {7} vs {8} for the {1} command). The rate limit allows no less than {9}.".format(
+                         round_.runs, m.tool, seconds(m.seconds), m.requests, seconds(library.seconds), library.requests,
+                         ratio(m.seconds, library.seconds), seconds(module.process_seconds if module else None),
+                         seconds(m.process_seconds), seconds(round_.lower_bound_seconds)))
+    return lines
+
+
+INTRO = """# Performance
+
+How tfe.runs compares with the alternatives on the two things that cost time and API budget at
+scale: listing every run of an installation, and waiting for a run. Everything was measured side by
+side in one run of the benchmark harness (`benchmarks/`), against the bundled TFE simulator with
+latency added to every answer, and is reported, never asserted: a slow machine fails nothing.
+
+Reproduce with `make bench` (sets up one virtual environment per tool with the pins in
+`benchmarks/venvs/`, then runs `benchmarks/run.py`, which rewrites this file). The harness's own
+correctness (request and run counts taken from the simulator's log, the virtual-clock pollers) is
+tested in `tests/integration/test_benchmark_harness.py`, which CI runs.
+"""
+
+NOTES = """## How to read these tables
+
+- **Listing**: *listing* is the time from a built client to the last run in hand; *whole command*
+  is what a user waits for (interpreter start and imports; for tfe.runs a whole `ansible-playbook`
+  run of one registered task, Ansible's start and result handling included). tfe.runs reads page 1,
+  then the remaining pages by number on 4 connections, paced by its client-side limit (25
+  requests/second, bursts of 5, so never over TFE's 30); pytfe and terrasnek walk the pages one
+  after the other. Requests are counted by the simulator, which runs in its own process. The lower
+  bound is pages / 30 per second: no client that stays within TFE's rate limit can be faster.
+  For 10,000 runs the task's result is about 7 MB (every attribute of every run), which Ansible
+  serializes, masks for the token and hands to the controller: that, not the API, is most of the
+  difference between the listing and the whole playbook. Use `limit`, `status` or the date
+  filters when a playbook needs only some runs.
+- **Waiting**: *requests* are reads of the run per wait; *late* is the time between the run
+  becoming final and the poller seeing it. The fixed 5 s and 10 s pollers are what Ansible
+  playbooks typically do with `ansible.builtin.uri` and `until`/`delay`; the 1-3 s backoff is
+  terraform-provider-tfe's and the Terraform CLI's (`backoff(1000, 3000, i)` ms). The virtual
+  run spends its time like a real one (short queues, long plan and apply); tfe.runs' schedule is
+  its real `Waiter`/`PollSchedule` on an injected clock. Among blind pollers none wins everywhere:
+  tfe.runs trades a few more reads on mid-length runs for being late by at most about a tenth of
+  the wait, and half the provider's reads on long runs.
+- **Overhead**: every row is a whole `ansible-playbook` run of one task (median of several,
+  interleaved); the debug row is what any playbook costs before a task does anything.
+- **Rate limit**: the simulator enforces 30 requests per second per token on real time, answering
+  429 with `X-RateLimit-Reset`; tfe.runs' client-side pacing keeps it under the limit.
+"""
+
+
+def document(machine: List[str], headlines: List[str], sections: List[tuple], quick: bool = False) -> str:
+    parts = [INTRO, "## Where and how\n\n" + "\n".join(machine) + "\n"]
+    if quick:
+        parts.append("**Quick run (small sizes): not for publishing.**\n")
+    if headlines:
+        parts.append("## Headlines\n\n" + "\n".join(headlines) + "\n")
+    parts += ["{0}\n\n{1}\n".format(title, body) for title, body in sections]
+    parts.append(NOTES)
+    return "\n".join(parts)

@@ -1,0 +1,148 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, tfe.runs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The benchmark harness measures what it claims (issue 11): requests as the simulator counted them,
+runs as the tools returned them, pollers as their schedules say, ratios the right way round.
+
+Timings are never asserted here; only counts, bounds that follow from the schedules, and arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import textwrap
+
+import pytest
+
+from harness import COLLECTION_ROOT, Ansible  # pylint: disable=import-error
+
+sys.path.insert(0, os.path.join(COLLECTION_ROOT, "benchmarks"))
+
+# pylint: disable=import-error,wrong-import-position
+from tferuns_bench import listing, overhead, report, waiting  # noqa: E402
+from tferuns_bench.tools import Measured, competitor_listing, counted  # noqa: E402
+from tferuns_bench.world import ADMIN_TOKEN, api_requests, simulator  # noqa: E402
+
+
+@pytest.fixture
+def make_ansible(collections_path, tmp_path):
+    if collections_path not in sys.path:
+        sys.path.insert(0, collections_path)  # the virtual-clock poller imports the installed module_utils
+    return lambda address: Ansible(collections_path, str(tmp_path), address, ADMIN_TOKEN)
+
+
+def test_listing_round_takes_requests_from_the_simulator_and_runs_from_the_tools(make_ansible, collections_path):
+    measured = listing.listing_round(230, 0, make_ansible, collections_path, competitors={})
+    assert measured.pages == 3 and measured.lower_bound_seconds == pytest.approx(0.1)
+    assert [m.tool for m in measured.measured] == [report.MODULE_ROW, report.LIBRARY_ROW]
+    for row in measured.measured:
+        assert row.ok, row.note
+        assert (row.requests, row.runs, row.unique_runs, row.throttled) == (3, 230, 230, 0)
+    assert measured.measured[0].process_seconds >= measured.measured[0].seconds > 0
+
+
+# A stand-in competitor that walks the pages itself and claims one run too many: the harness must
+# report its requests from the simulator's log and the runs it claimed, not make either up.
+STUB = textwrap.dedent("""
+    import json, sys, time, requests
+    url, token = sys.argv[sys.argv.index("--url") + 1], sys.argv[sys.argv.index("--token") + 1]
+    ids, page = [], 1
+    while page:
+        answer = requests.get(url + "/api/v2/admin/runs", params={"page[number]": page, "page[size]": 100},
+                              headers={"Authorization": "Bearer " + token}, timeout=30).json()
+        ids += [run["id"] for run in answer["data"]]
+        page = answer["meta"]["pagination"]["next-page"]
+    print(json.dumps({"tool": "stub", "version": "0", "runs": len(ids) + 1, "unique_runs": len(set(ids)),
+                      "seconds": 0.5}))
+""")
+
+
+def test_competitor_rows_count_requests_at_the_simulator(tmp_path):
+    script = tmp_path / "list_stub.py"
+    script.write_text(STUB)
+    broken = tmp_path / "list_broken.py"
+    broken.write_text("import sys\nsys.exit('no admin API here')\n")
+    sim = simulator(runs=250)
+    try:
+        row = counted(sim, "stub", competitor_listing("stub", sys.executable, sim.url, script=str(script)))
+        failed = counted(sim, "broken", competitor_listing("broken", sys.executable, sim.url, script=str(broken)))
+    finally:
+        sim.stop()
+    assert row.ok and (row.requests, row.runs, row.unique_runs, row.seconds) == (3, 251, 250, 0.5)
+    assert row.process_seconds > 0 and row.note == "stub 0"
+    assert not failed.ok and failed.requests == 0 and "no admin API here" in failed.note
+
+
+def fixed_closed_form(period, length):
+    """Reads and lateness of a poller reading at 0, period, 2 period ... for a run ending at ``length``."""
+    reads_until = math.ceil(length / period)
+    return reads_until + 1, reads_until * period - length
+
+
+def test_virtual_pollers_behave_as_their_schedules_say(collections_path):
+    if collections_path not in sys.path:
+        sys.path.insert(0, collections_path)
+    fixed5 = waiting.interval_poller(lambda i: 5.0)
+    for length in (4.0, 5.0, 23.3, 300.0):
+        reads, late = fixed5(length)
+        assert (reads, late) == pytest.approx(fixed_closed_form(5.0, length))
+    stats = waiting.evaluate("fixed 5 s", fixed5, 30)
+    lengths = [30 * (0.8 + 0.4 * k / 99) for k in range(100)]
+    assert stats.requests == pytest.approx(sum(fixed_closed_form(5.0, n)[0] for n in lengths) / 100)
+    assert stats.mean_late == pytest.approx(sum(fixed_closed_form(5.0, n)[1] for n in lengths) / 100)
+    assert [round(waiting.provider_backoff(i), 3) for i in (0, 5, 8, 9, 50)] == [1.0, 2.0, 3.0, 3.0, 3.0]
+    ours = waiting.tfe_runs_poller()
+    for length in (3.0, 30.0, 300.0):
+        reads, late = ours(length)
+        # The documented bound: late by at most a tenth of the wait (1 s at first, 10 s at most), plus jitter.
+        assert 0 <= late <= 1.1 * min(10.0, max(1.0, 0.1 * length)) and reads >= 2
+
+
+def test_real_wait_reads_back_what_the_simulator_saw(make_ansible):
+    sim = simulator()
+    try:
+        sim.set_workspace_knobs("live", phase_seconds=0.3)
+        ours, uri = waiting.real_wait(sim, make_ansible, delay=2)
+        reads = {entry["path"] for entry in api_requests(sim) if entry["path"].startswith("/api/v2/runs/")}
+    finally:
+        sim.stop()
+    assert len(reads) == 2  # one run per poller
+    for measured in (ours, uri):
+        assert measured.requests >= 1 and 0 <= measured.late and measured.run_seconds > 1
+    assert ours.requests >= 2 and ours.late <= 1.5  # polled every second at first
+    assert uri.late <= 2 + 0.5  # a fixed 2 s poller is never later than its period (plus a request)
+
+
+def test_overhead_variants_make_the_same_single_request(make_ansible):
+    sim = simulator(runs=20)
+    try:
+        measured = overhead.measure(sim, make_ansible, repeats=1)
+        seen = {}
+        for name, task in overhead.variants(sim.url).items():
+            sim.clear_request_log()
+            make_ansible(sim.url).playbook([dict(task, name="measured")])
+            seen[name] = [(e["method"], e["path"], e["query"]) for e in api_requests(sim)]
+    finally:
+        sim.stop()
+    assert [m.requests_per_task for m in measured] == [0, 1, 1]
+    assert seen["ansible.builtin.uri"] == seen["tfe.runs.tfe_admin_run_info"] == [
+        ("GET", "/api/v2/admin/runs", overhead.PAGE_QUERY)]
+
+
+def test_tables_put_ratios_the_right_way_round():
+    round_ = listing.ListingRound(runs=1000, latency_ms=50, measured=[
+        Measured(report.MODULE_ROW, 3.0, 3.0, 10, 1000, 1000, True),
+        Measured(report.LIBRARY_ROW, 0.5, None, 10, 1000, 1000, True),
+        Measured("pytfe", 2.0, 4.5, 10, 1000, 1000, True, "pytfe 1.5.0"),
+        Measured("terrasnek", 1.0, 1.0, 3, 0, 0, False, "KeyError"),
+    ])
+    rows = {line.split(" | ")[0].strip("| "): line for line in report.listing_table(round_).splitlines()}
+    assert "| 4.0x | 1.5x | 6.0x |" in rows["pytfe"]  # 2.0/0.5, 4.5/3.0, 2.0/(10/30)
+    assert rows["terrasnek (FAILED: KeyError)"]
+    assert "0.33 s" in rows["rate-limit lower bound (10 pages / 30 per s)"]
+    assert report.listing_headlines(round_) == [
+        "- 1,000 runs: pytfe lists them in 2.00 s with 10 requests, tfe.runs in 0.50 s with 10 (4.0x faster; the "
+        "whole playbook 3.00 s vs 4.50 s for the pytfe command). The rate limit allows no less than 0.33 s."]
