@@ -18,7 +18,8 @@ done < <(bash "${HERE}/venvs.sh" "${DIR}")
 
 # The tfe-runs venv's ansible executables first on PATH: the harness builds, installs and runs the
 # collection with them. Developer settings (ANSIBLE_*, TFE_*) are scrubbed by the harness itself.
-export PATH="$(dirname "${PYTHONS[tfe-runs]}"):${PATH}"
+TFE_RUNS_BIN="$(dirname "${PYTHONS[tfe-runs]}")"
+export PATH="${TFE_RUNS_BIN}:${PATH}"
 export PYTHONPATH="${HERE}/../tests/integration${PYTHONPATH:+:${PYTHONPATH}}"
 cd "${HERE}"
 exec "${PYTHONS[tfe-runs]}" run.py --pytfe "${PYTHONS[pytfe]}" --terrasnek "${PYTHONS[terrasnek]}" "$@"

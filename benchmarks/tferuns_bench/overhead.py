@@ -45,7 +45,7 @@ def measure(sim: Any, make_ansible: Any, repeats: int = 7) -> List[Overhead]:
     tasks = variants(sim.url)
     samples: Dict[str, List[float]] = {name: [] for name in tasks}
     requests: Dict[str, int] = dict.fromkeys(tasks, 0)
-    for _ in range(repeats):
+    for _round in range(repeats):
         for name, task in tasks.items():
             sim.clear_request_log()
             started = time.perf_counter()

@@ -89,9 +89,8 @@ class WaitStats:
 
 def evaluate(poller: str, wait: Callable[[float], Tuple[int, float]], length: float) -> WaitStats:
     lengths = [length * (0.8 + 0.4 * k / (SAMPLES - 1)) for k in range(SAMPLES)]
-    outcomes = [wait(each) for each in lengths]
-    return WaitStats(poller, length, sum(r for r, _ in outcomes) / SAMPLES, sum(late for _, late in outcomes) / SAMPLES,
-                     max(late for _, late in outcomes))
+    reads, lateness = zip(*(wait(each) for each in lengths))
+    return WaitStats(poller, length, sum(reads) / SAMPLES, sum(lateness) / SAMPLES, max(lateness))
 
 
 def virtual_table(lengths: Tuple[float, ...] = (5, 30, 300)) -> List[WaitStats]:
@@ -128,12 +127,12 @@ def measure_real(sim: Any, poller: str, run_id: str) -> RealWait:
 def uri_poller_play(address: str, delay: int) -> List[Dict[str, Any]]:
     """The fixed-interval wait people write with ansible.builtin.uri (until/retries/delay), right
     after queueing the run without waiting, in the same play so that no start-up time is counted."""
-    return [{"name": "queue", "register": "queued", "tfe.runs.tfe_run": {
-                "workspace": "live", "organization": "bench", "wait": False}},
-            {"name": "wait with uri", "ansible.builtin.uri": {
-                "url": "{0}/api/v2/runs/{{{{ queued.run.id }}}}".format(address),
-                "headers": {"Authorization": "Bearer {{ lookup('env', 'TFE_TOKEN') }}"}},
-             "register": "polled", "until": "polled.json.data.attributes.status in ['applied', 'errored', 'canceled']",
+    queue = {"workspace": "live", "organization": "bench", "wait": False}
+    poll = {"url": "{0}/api/v2/runs/{{{{ queued.run.id }}}}".format(address),
+            "headers": {"Authorization": "Bearer {{ lookup('env', 'TFE_TOKEN') }}"}}
+    return [{"name": "queue", "register": "queued", "tfe.runs.tfe_run": queue},
+            {"name": "wait with uri", "ansible.builtin.uri": poll, "register": "polled",
+             "until": "polled.json.data.attributes.status in ['applied', 'errored', 'canceled']",
              "retries": 120, "delay": delay}]
 
 
