@@ -13,21 +13,15 @@ GET /api/v2/admin/runs and returns an iterator that fetches the pages one after 
 stopping on an empty page or when there is no next page). Iterating it is what a user writes,
 so this script does no paging of its own.
 """
-import argparse
-import json
 import time
-from importlib.metadata import version
 
+from common import arguments, report  # pylint: disable=import-error
 from pytfe import TFEClient, TFEConfig
 from pytfe.models import AdminRunListOptions
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", required=True, help="TFE address, e.g. http://127.0.0.1:PORT")
-    parser.add_argument("--token", required=True, help="a site administrator's API token")
-    parser.add_argument("--page-size", type=int, default=100, help="page[size] (the API's maximum is 100)")
-    args = parser.parse_args()
+    args = arguments(__doc__.splitlines()[0])
 
     # Library defaults otherwise (HTTP/2 where TLS offers it, 5 retries on 429/502/503/504), as a
     # user would leave them.
@@ -36,8 +30,7 @@ def main():
         ids = [run.id for run in client.admin.runs.list(AdminRunListOptions(page_size=args.page_size))]
         seconds = time.perf_counter() - start
 
-    print(json.dumps({"tool": "pytfe", "version": version("pytfe"), "runs": len(ids),
-                      "unique_runs": len(set(ids)), "seconds": round(seconds, 3)}))
+    report("pytfe", ids, seconds)
 
 
 if __name__ == "__main__":

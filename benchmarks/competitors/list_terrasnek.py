@@ -13,20 +13,14 @@ per page returning the decoded JSON:API document; unlike some of its endpoints i
 meta.pagination.next-page until it is null. Each call is a bare ``requests.get`` (no session,
 so no keep-alive: a new TCP connection per page), which is the library's behaviour, kept as is.
 """
-import argparse
-import json
 import time
-from importlib.metadata import version
 
+from common import arguments, report  # pylint: disable=import-error
 from terrasnek.api import TFC
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", required=True, help="TFE address, e.g. http://127.0.0.1:PORT")
-    parser.add_argument("--token", required=True, help="a site administrator's API token")
-    parser.add_argument("--page-size", type=int, default=100, help="page[size] (the API's maximum is 100)")
-    args = parser.parse_args()
+    args = arguments(__doc__.splitlines()[0])
 
     # TFC() reads /.well-known/terraform.json (outside the timing). skip_version_check: by default
     # it also asks pypi.org whether terrasnek is current, a call that has nothing to do with TFE.
@@ -41,8 +35,7 @@ def main():
         page = document["meta"]["pagination"]["next-page"]
     seconds = time.perf_counter() - start
 
-    print(json.dumps({"tool": "terrasnek", "version": version("terrasnek"), "runs": len(ids),
-                      "unique_runs": len(set(ids)), "seconds": round(seconds, 3)}))
+    report("terrasnek", ids, seconds)
 
 
 if __name__ == "__main__":
