@@ -19,17 +19,10 @@ from ansible_collections.tfe.runs.plugins.module_utils._api import RateLimiter, 
 from ansible_collections.tfe.runs.plugins.module_utils._runs import STATUSES
 from ansible_collections.tfe.runs.tests.unit.plugins.modules.admin_runs_api import (
     START, AdminRunsApi, FakeRun, make_runs, too_many_requests)
-from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply, ScriptedServer
+from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply
 
 TOKEN = "tok-admin-Wq4Lz8Rn2Xv6Tb1Mc9Kp3Hs7Jd5"
 NOW = datetime(2025, 6, 2, 12, 0, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def server():
-    scripted = ScriptedServer().start()
-    yield scripted
-    scripted.stop()
 
 
 def make_client(server):

@@ -13,7 +13,7 @@ import pytest
 from ansible_collections.tfe.runs.plugins.module_utils._admin_cancel import AdminCanceller
 from ansible_collections.tfe.runs.plugins.module_utils._api import RateLimiter, RetryPolicy, TfeClient, TfeHttpError
 from ansible_collections.tfe.runs.plugins.module_utils._runs import Waiter
-from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply, ScriptedServer
+from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply
 
 
 class Installation:
@@ -37,13 +37,6 @@ class Installation:
             self.statuses[run_id] = "canceled" if parts[-1] == "force-cancel" else "errored"
             return Reply(body={"data": {"id": run_id, "attributes": {"status": "errored"}}})
         return Reply(status=404, body={"errors": [{"status": "404", "title": "not found"}]})
-
-
-@pytest.fixture
-def server():
-    scripted = ScriptedServer().start()
-    yield scripted
-    scripted.stop()
 
 
 def canceller(server, **kwargs):

@@ -28,13 +28,6 @@ TOKEN = "tok-Vq3x9ZrL0pK7mN2wY8sT4uB6cD1eF5gH"
 COLLECTION_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 
 
-@pytest.fixture
-def server():
-    scripted = ScriptedServer().start()
-    yield scripted
-    scripted.stop()
-
-
 class Sleeps(list):
     """Records requested sleeps instead of sleeping."""
 

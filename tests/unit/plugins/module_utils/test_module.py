@@ -13,7 +13,7 @@ import pytest
 from ansible_collections.tfe.runs.plugins.module_utils import _module
 from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
 from ansible_collections.tfe.runs.tests.unit.module_runner import run_module
-from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply, ScriptedServer
+from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply
 
 TOKEN = "tok-glue-Zr8Qp3Lx7Wm2Nv5Kb9Hc4Jd6"
 ENVIRONMENT = ("TFE_ADDRESS", "TFE_HOSTNAME", "TFE_TOKEN", "TF_TOKEN_127_0_0_1")
@@ -28,13 +28,6 @@ def probe_main():
             document = module.client.get(module.params["path"])
     module.exit_json(changed=False, document=document, site=module.client.site_url,
                      echo="the token is " + module.client._token)
-
-
-@pytest.fixture
-def server():
-    scripted = ScriptedServer().start()
-    yield scripted
-    scripted.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ import pytest
 from ansible_collections.tfe.runs.plugins.module_utils import _run_actions as actions
 from ansible_collections.tfe.runs.plugins.module_utils._api import RateLimiter, RetryPolicy, TfeClient, TfeHttpError
 from ansible_collections.tfe.runs.plugins.module_utils._runs import STATUSES, Waiter
-from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply, ScriptedServer
+from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply
 
 # Per status: the actions TFE reports for a normal (not plan-only) run in it, as the contract's
 # section 10 describes them (C = confirmable, D = discardable, X = cancelable), then the expected
@@ -101,13 +101,6 @@ def test_unknown_status_waits_for_apply_and_is_not_yet_cancelable():
 
 
 # --- the loop -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def server():
-    scripted = ScriptedServer().start()
-    yield scripted
-    scripted.stop()
 
 
 def client_for(server):

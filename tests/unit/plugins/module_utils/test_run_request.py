@@ -14,7 +14,7 @@ import pytest
 from ansible_collections.tfe.runs.plugins.module_utils._api import RateLimiter, RetryPolicy, TfeClient, TfeHttpError
 from ansible_collections.tfe.runs.plugins.module_utils._run_request import (
     AmbiguousCreateError, RunRequest, create_run, default_message, find_reusable_run)
-from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply, ScriptedServer
+from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=timezone.utc)
 DATE = {"Date": format_datetime(NOW, usegmt=True)}
@@ -88,13 +88,6 @@ def test_target_order_does_not_matter():
 
 
 # --- against a real local server -------------------------------------------------------------------
-
-
-@pytest.fixture
-def server():
-    scripted = ScriptedServer().start()
-    yield scripted
-    scripted.stop()
 
 
 def client_for(server):

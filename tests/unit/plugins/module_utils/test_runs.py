@@ -15,7 +15,7 @@ from ansible_collections.tfe.runs.plugins.module_utils._api import RateLimiter, 
 from ansible_collections.tfe.runs.plugins.module_utils._runs import (
     PollSchedule, Waiter, get_run, get_workspace, is_final, is_final_success, phase_durations, phase_summary,
     plan_settled, run_result, snake_keys, status_info, workspace_summary)
-from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply, ScriptedServer
+from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply
 
 # The contract's complete status vocabulary (reference section 4.1), written out independently of
 # the module_utils table so that a status dropped from the table fails here.
@@ -176,13 +176,6 @@ def test_schedule_defaults_match_the_documented_policy():
 
 
 # --- lookups against a real local server ------------------------------------------------------------
-
-
-@pytest.fixture
-def server():
-    scripted = ScriptedServer().start()
-    yield scripted
-    scripted.stop()
 
 
 def client_for(server):

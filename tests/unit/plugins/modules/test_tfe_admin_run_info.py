@@ -15,7 +15,7 @@ from ansible_collections.tfe.runs.plugins.modules import tfe_admin_run_info
 from ansible_collections.tfe.runs.tests.unit.module_runner import run_module
 from ansible_collections.tfe.runs.tests.unit.plugins.modules.admin_runs_api import (
     AdminRunsApi, make_runs, too_many_requests)
-from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply, ScriptedServer
+from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply
 
 TOKEN = "tok-site-admin-Pz6Vb3Nq9Lx2Wc8Rt5Km1Hj4"
 ENVIRONMENT = ("TFE_ADDRESS", "TFE_HOSTNAME", "TFE_TOKEN", "TF_TOKEN_127_0_0_1")
@@ -26,13 +26,6 @@ def clean_environment(monkeypatch, tmp_path):
     for name in ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
-
-
-@pytest.fixture
-def server():
-    scripted = ScriptedServer().start()
-    yield scripted
-    scripted.stop()
 
 
 def run(server, **args):

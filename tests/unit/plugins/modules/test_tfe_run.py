@@ -12,18 +12,11 @@ import pytest
 
 from ansible_collections.tfe.runs.plugins.modules import tfe_run
 from ansible_collections.tfe.runs.tests.unit.module_runner import run_module
-from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply, ScriptedServer
+from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply
 
 TOKEN = "tok-tfe-run-unit-Jx4Vb8Nq2Lm6Pz"
 WORKSPACE = {"data": {"id": "ws-AAAAAAAAAAAAAAAA", "type": "workspaces", "attributes": {"name": "web"},
                       "relationships": {"organization": {"data": {"id": "acme", "type": "organizations"}}}}}
-
-
-@pytest.fixture
-def server():
-    scripted = ScriptedServer().start()
-    yield scripted
-    scripted.stop()
 
 
 def run(server, **args):
