@@ -242,8 +242,11 @@ def main() -> None:
         result["log_tail"] = failure_log_tail(client, view)
         module.fail_json(msg="Run {0} ended {1}. See {2}".format(run_id, view.status, result["run"]["web_url"]), **result)
     if waited.timed_out:
-        module.fail_json(msg="Run {0} is still {1} after {2} seconds. See {3}".format(
-            run_id, view.status, params["wait_timeout"], result["run"]["web_url"]), **result)
+        # wait_timeout covers the whole task: a long plan may leave the apply little or no time.
+        module.fail_json(msg="Run {0} is still {1} {2} seconds after the task began (the wait for its plan included): "
+                             "{3}. Raise wait_timeout, or run the task again to keep waiting; it will not confirm "
+                             "twice. See {4}".format(run_id, view.status, params["wait_timeout"],
+                                                     waiting_reason(view.run), result["run"]["web_url"]), **result)
     module.exit_json(**result)
 
 

@@ -154,3 +154,19 @@ def test_force_cancel_of_a_stuck_run(ansible, sim):
     forced = played.task("force cancel")
     assert not forced.failed, played.output
     assert forced["action"] == "force_cancel" and forced["run"]["status"] in ("canceled", "force_canceled")
+
+
+def test_an_apply_longer_than_the_wait_fails_saying_how_to_keep_waiting(ansible, sim):
+    sim.set_workspace_knobs("acme/manual", durations={"applying": 60})
+    played = ansible.playbook([
+        queue("plan it", "manual"),
+        task("apply", "tfe_run_apply", run_id=run_id_of("plan it"), wait_timeout=3),
+        task("keep waiting", "tfe_run_apply", run_id=run_id_of("plan it"), wait_timeout=1),
+    ])
+    applied = played.task("apply")
+    assert applied.failed and applied["changed"] is True and applied["decision"] == "confirm", played.output
+    assert "still applying 3 seconds after the task began" in applied["msg"]
+    assert "run the task again to keep waiting" in applied["msg"] and applied["run"]["web_url"] in applied["msg"]
+    again = played.task("keep waiting")
+    assert again["changed"] is False and again["decision"] == "already_applying"
+    assert len(posts(sim, "/actions/apply")) == 1
