@@ -60,11 +60,12 @@ def main() -> int:
     def make_ansible(address: str) -> Ansible:
         return Ansible(collections, workdir, address, ADMIN_TOKEN)
 
-    sections, headlines = [], []
+    sections, headlines, versions = [], [], set()
     for size in sizes:
         print("listing {0} runs ...".format(size), flush=True)
         round_ = listing.listing_round(size, LATENCY_MS, make_ansible, collections, competitors)
         headlines += report.listing_headlines(round_)
+        versions.update(m.note for m in round_.measured if m.tool in competitors and m.ok)
         sections.append(("## 1. Listing {0:,} runs (`GET /api/v2/admin/runs`, {1} pages)".format(size, round_.pages),
                          report.listing_table(round_)))
     print("waiting schedules on a virtual clock ...", flush=True)
@@ -91,7 +92,9 @@ def main() -> int:
     sections.append(("## 4. Listing {0:,} runs under a server-side limit of 30 requests/second".format(limited_size),
                      report.rate_limited_table(round_)))
 
-    text = report.document(machine(), headlines, sections, quick=args.quick)
+    measured_with = machine() + ["- Competitors, each in its own venv (benchmarks/venvs/): {0}".format(
+        ", ".join(sorted(versions)) or "none")]
+    text = report.document(measured_with, headlines, sections, quick=args.quick)
     print(text)
     if not args.quick:
         with open(args.out, "w", encoding="utf-8") as stream:

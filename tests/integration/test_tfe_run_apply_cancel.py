@@ -145,7 +145,9 @@ def test_cancel_a_planning_run_and_check_mode_never_posts(ansible, sim):
 
 def test_force_cancel_of_a_stuck_run(ansible, sim):
     played = ansible.playbook([
-        queue("stuck", "stuck", wait=False),
+        # Waiting 2 s for a plan that never ends (the task fails) makes sure the run is planning, not
+        # still pending: a pending run would simply be discarded.
+        queue("stuck", "stuck", wait_timeout=2),
         task("cancel without force", "tfe_run_cancel", run_id=run_id_of("stuck"), wait_timeout=3),
         task("force cancel", "tfe_run_cancel", run_id=run_id_of("stuck"), force=True, wait_timeout=60),
     ])
