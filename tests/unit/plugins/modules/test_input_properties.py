@@ -40,7 +40,7 @@ from ansible_collections.tfe.runs.tests.unit.scripted_server import ScriptedServ
 
 TOKEN = "tok-input-properties-Qm7Zx2Lp9Vb4"
 # Generated examples per option, on top of the fixed edge cases; about 2,000 module runs in all, ~15 s.
-EXAMPLES = 60
+GENERATED_PER_OPTION = 60
 
 # --- generated values ---------------------------------------------------------------------------
 
@@ -318,7 +318,7 @@ def try_value(server: ScriptedServer, case: Case, value: Any, mode: Dict[str, An
 def test_every_value_is_refused_before_any_request_or_sent_as_documented(server, case):
     tally = {"refused": 0, "refused by ansible-core": 0, "sent": 0}
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, print_blob=True,
+    @settings(max_examples=GENERATED_PER_OPTION, deadline=None, database=None, print_blob=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(value=case.values, mode=case.modes)
     def check(value, mode):
@@ -331,4 +331,4 @@ def test_every_value_is_refused_before_any_request_or_sent_as_documented(server,
     counts = (case.name, total, tally["refused"], tally["refused by ansible-core"], tally["sent"])
     print("\n[input properties] {0}: {1} inputs: {2} refused before any request naming the option, "
           "{3} refused by ansible-core (NUL), {4} sent as documented".format(*counts))
-    assert total >= len(case.edges) + EXAMPLES // 2
+    assert total >= len(case.edges) + GENERATED_PER_OPTION // 2
