@@ -176,8 +176,8 @@ def main() -> None:
     params = module.params
     module.check_ids("run_id", "run_ids")
     run_ids = [params["run_id"]] if params["run_id"] else list(dict.fromkeys(params["run_ids"]))
-    if not all(run_id and run_id.strip() for run_id in run_ids) or params["wait_timeout"] < 0:
-        module.fail_json(msg="run IDs cannot be empty and wait_timeout cannot be negative")
+    if params["wait_timeout"] < 0:  # empty or blank run IDs were refused by check_ids
+        module.fail_json(msg="wait_timeout cannot be negative")
     canceller = AdminCanceller(module.client, endpoint=params["endpoint"], comment=params["comment"],
                                check_mode=module.check_mode, wait=params["wait"], wait_timeout=params["wait_timeout"])
     runs = []
