@@ -2,11 +2,11 @@
 # own virtual environments under $(TFE_RUNS_CI_DIR) (default ~/.cache/tfe-runs-ci) and reuses them
 # while tests/ci/pins.sh is unchanged.
 #
-#   make test                 everything CI runs (.ci/run calls this)
+#   make test                 everything CI runs (.ci/run calls this), a fresh-machine demo included
 #   make sanity LEGS=2.16     ansible-test sanity on one leg (LEGS="2.16 2.21" is the default)
 #   make units | simulator | integration | build   one kind of test, per leg
-#   make lint                 ansible-lint --profile production + antsibull-changelog lint
-#   make demo                 a playbook of the collection against the bundled simulator
+#   make lint                 ansible-lint --profile production, antsibull-changelog lint, galaxy-importer
+#   make demo                 playbooks/demo.yml against the bundled simulator (builds its venv on first use)
 #   make bench                benchmarks side by side; rewrites docs/performance.md (a few minutes)
 #   make clean                drop copies, artifacts and logs (keeps the venvs); distclean: all
 
@@ -28,16 +28,10 @@ sanity units simulator integration build changelog:
 	$(RUN_TESTS) $@
 
 lint:
-	$(RUN_TESTS) lint changelog
+	$(RUN_TESTS) lint changelog galaxy-importer
 
 demo:
-	@if [ -f tests/ci/demo.sh ]; then \
-		bash tests/ci/demo.sh; \
-	else \
-		echo "make demo: the demo (a playbook of tfe.runs against the bundled TFE simulator) arrives with the simulator."; \
-		echo "Until then: 'make build' builds and installs the collection and lists its modules."; \
-		$(RUN_TESTS) build; \
-	fi
+	bash tests/ci/demo.sh
 
 bench:
 	bash benchmarks/bench.sh

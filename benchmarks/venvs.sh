@@ -40,7 +40,9 @@ pick_python() {
   else
     candidate=""
     for version in 3.12 3.13; do
-      for candidate in $(compgen -G "${PYENV_ROOT:-${HOME}/.pyenv}/versions/${version}*/bin/python${version}" | sort -V -r) \
+      # /root/.pyenv too: with another HOME (a fresh one, sudo) pyenv's root is still there.
+      for candidate in $( { compgen -G "${PYENV_ROOT:-${HOME}/.pyenv}/versions/${version}*/bin/python${version}"
+                            compgen -G "/root/.pyenv/versions/${version}*/bin/python${version}"; } | sort -V -r -u) \
         "$(command -v "python${version}" 2>/dev/null || true)" "/usr/bin/python${version}"; do
         is_py312 "${candidate}" && break 2
         candidate=""

@@ -9,9 +9,22 @@ set -euo pipefail
 SOURCE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CI_DIR="${TFE_RUNS_CI_DIR:-${HOME}/.cache/tfe-runs-ci}"
 LEG="${DEMO_LEG:-2.16}"
+mkdir -p "${CI_DIR}"
+BUILD_LOG="${CI_DIR}/demo-build.log"
 
-LEGS="${LEG}" TFE_RUNS_CI_DIR="${CI_DIR}" bash "${SOURCE_ROOT}/tests/ci/run-tests.sh" build >"${CI_DIR}/demo-build.log" 2>&1 \
-  || { tail -n 40 "${CI_DIR}/demo-build.log"; echo "building the collection failed; log: ${CI_DIR}/demo-build.log" >&2; exit 1; }
+if [[ ! -x "${CI_DIR}/venv/leg-${LEG}/bin/ansible-playbook" ]]; then
+  echo "make demo: first run here, so it builds a virtual environment with ansible-core ${LEG} under ${CI_DIR} (a few minutes; later runs reuse it)"
+fi
+# The build's step and package lines are shown as they happen; its full output stays in the log.
+built=0
+LEGS="${LEG}" TFE_RUNS_CI_DIR="${CI_DIR}" bash "${SOURCE_ROOT}/tests/ci/run-tests.sh" build 2>&1 \
+  | tee "${BUILD_LOG}" | grep --line-buffered -E '^(=== |--- |creating venv|reusing venv|  (Collecting|Successfully))' \
+  || built=$?
+if [[ ${built} -ne 0 ]]; then
+  tail -n 40 "${BUILD_LOG}"
+  echo "building the collection failed; log: ${BUILD_LOG}" >&2
+  exit 1
+fi
 VENV="${CI_DIR}/venv/leg-${LEG}"
 INSTALLED="${CI_DIR}/work/leg-${LEG}/installed"
 

@@ -11,18 +11,15 @@ CI_LEGS=(
 )
 
 # Installed into every leg's venv next to that leg's ansible-core: what the collection needs at
-# run time (requests), what ansible-test units loads (pytest, pytest-xdist, pytest-mock, mock,
-# pyyaml), and what the unit, simulator and integration tests use.
+# run time (requests) and what ansible-test units loads (pytest, pytest-xdist, pytest-mock, mock).
+# What each test suite imports besides is pinned in its own tests/<suite>/requirements.txt, which
+# run-tests.sh adds (so contributors' `ansible-test units --requirements` gets the same pins).
 LEG_REQUIREMENTS=(
   "requests==2.34.2"
   "pytest==9.2.0"
   "pytest-xdist==3.8.0"
   "pytest-mock==3.17.0"
   "mock==5.2.0"
-  "hypothesis==6.170.15"
-  "pyyaml==6.0.3"
-  "cryptography==50.0.2"
-  "ansible-runner==2.4.3"
 )
 
 # ansible-lint runs once, in its own venv, with a pinned ansible-core of its own.
@@ -36,4 +33,12 @@ LINT_REQUIREMENTS=(
 CHANGELOG_PYTHON="3.12"
 CHANGELOG_REQUIREMENTS=(
   "antsibull-changelog==0.36.0"
+)
+
+# galaxy-importer (what Galaxy and Automation Hub run on every upload) runs once on the built
+# artifact, in its own venv; it brings its own ansible-core and ansible-lint.
+GALAXY_IMPORTER_PYTHON="3.11"
+GALAXY_IMPORTER_REQUIREMENTS=(
+  "galaxy-importer==0.4.44"
+  "ansible-lint==26.10.1"
 )

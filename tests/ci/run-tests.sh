@@ -15,6 +15,8 @@
 #   integration  per leg: pytest tests/integration (against the installed artifact)
 #   lint         once: ansible-lint --profile production
 #   changelog    once: antsibull-changelog lint
+#   galaxy-importer  once: galaxy-importer (ansible-doc + ansible-lint) on the built artifact
+#   fresh-demo   once: `make demo` from a copy of the tree with an empty HOME and TFE_RUNS_CI_DIR
 # Every per-leg step also does the leg's venv + copy (+ build for integration) it depends on.
 #
 # Environment:
@@ -130,7 +132,11 @@ ensure_venv() {
   echo "creating venv ${venv} (Python ${version}: ${real}) with: $*"
   log="${LOG_DIR}/venv-${name}.log"
   rm -rf "${venv}"
-  if ! { "${real}" -m venv "${venv}" && "${venv}/bin/python" -m pip install "$@"; } >"${log}" 2>&1; then
+  # The full pip output goes to the log; the console gets one line per package, so a first run on a
+  # fresh machine shows progress instead of minutes of silence.
+  { "${real}" -m venv "${venv}" && "${venv}/bin/python" -m pip install --progress-bar off "$@"; } 2>&1 \
+    | tee "${log}" | awk '/^(Collecting|Successfully installed) / { print "  " substr($0, 1, 100); fflush() }'
+  if [[ ${PIPESTATUS[0]} -ne 0 ]]; then
     tail -n 40 "${log}"
     echo "creating venv ${name} failed; full log: ${log}" >&2
     return 1
@@ -421,6 +427,65 @@ step_changelog() {
   STEP_COUNTS="$(find "${SOURCE_ROOT}/changelogs/fragments" -type f ! -name '.*' | wc -l) fragments"
 }
 
+# galaxy-importer on the artifact the first leg built, as Galaxy would import it: ansible-doc and
+# ansible-lint on, ansible-test off (the sanity step runs it). Any WARNING or ERROR line fails it.
+step_galaxy_importer() {
+  ensure_venv galaxy-importer "${GALAXY_IMPORTER_PYTHON}" "${GALAXY_IMPORTER_REQUIREMENTS[@]}" || return 1
+  local leg="${CI_LEGS[0]%%:*}" artifact log="${LOG_DIR}/galaxy-importer.log" bin="${CI_DIR}/venv/galaxy-importer/bin"
+  artifact="$(ls -t "${CI_DIR}/work/leg-${leg}/build/"tfe-runs-*.tar.gz 2>/dev/null | head -n 1)"
+  if [[ -z "${artifact}" ]]; then
+    LEGS="${leg}" bash "${BASH_SOURCE[0]}" build >/dev/null || return 1
+    artifact="$(ls -t "${CI_DIR}/work/leg-${leg}/build/"tfe-runs-*.tar.gz | head -n 1)"
+  fi
+  run_logged "${log}" in_dir "${CI_DIR}" env PATH="${bin}:${PATH}" GALAXY_IMPORTER_RUN_ANSIBLE_TEST=false \
+    GALAXY_IMPORTER_RUN_ANSIBLE_LINT=true GALAXY_IMPORTER_RUN_ANSIBLE_DOC=true \
+    GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP="${CI_DIR}/work/galaxy-importer-tmp" \
+    "${bin}/python" -m galaxy_importer.main "${artifact}"
+  local rc=$? problems
+  problems="$(grep -cE '(^|[^A-Za-z])(WARNING|ERROR)' "${log}")"
+  STEP_COUNTS="${problems} warnings or errors"
+  grep -q '^Importer processing completed successfully' "${log}" || rc=1
+  [[ ${problems} -eq 0 ]] || rc=1
+  return "${rc}"
+}
+
+# The README's first command on a machine where nothing of the project exists: a copy of the tree,
+# an empty HOME and an empty TFE_RUNS_CI_DIR, so the demo builds its own venv; only the pip cache
+# (downloads, not installs) is reused to keep it to a few minutes.
+step_fresh_demo() {
+  local scratch log pip_cache rc
+  scratch="$(mktemp -d "${TMPDIR:-/tmp}/tfe-runs-fresh.XXXXXX")"
+  log="${LOG_DIR}/fresh-demo.log"
+  pip_cache="$(python3 -m pip cache dir 2>/dev/null || echo "${HOME}/.cache/pip")"
+  copy_tree "${scratch}/checkout" || return 1
+  mkdir -p "${scratch}/home"
+  local -a environment=(PATH="${PATH}" HOME="${scratch}/home" TFE_RUNS_CI_DIR="${scratch}/ci"
+                        PIP_CACHE_DIR="${pip_cache}" TMPDIR="${TMPDIR:-/tmp}" LANG="${LANG:-C.UTF-8}")
+  local name
+  for name in $(compgen -e); do
+    case "${name}" in PIP_* | PYENV_ROOT | http_proxy | https_proxy | no_proxy | HTTP_PROXY | HTTPS_PROXY | NO_PROXY)
+      [[ "${name}" == PIP_CACHE_DIR ]] || environment+=("${name}=${!name}") ;;
+    esac
+  done
+  if command -v make >/dev/null 2>&1; then
+    run_logged "${log}" in_dir "${scratch}/checkout" env -i "${environment[@]}" make --no-print-directory demo
+  else
+    run_logged "${log}" in_dir "${scratch}/checkout" env -i "${environment[@]}" bash tests/ci/demo.sh
+  fi
+  rc=$?
+  rm -rf "${scratch}"
+  local recap
+  recap="$(grep -E '^localhost +: ok=' "${log}" | tail -n 1 | tr -s ' ')"
+  if [[ ${rc} -eq 0 && "${recap}" == *" failed=0 "* ]]; then
+    PASSED=1; FAILED=0
+  else
+    PASSED=0; FAILED=1; [[ ${rc} -ne 0 ]] || rc=1
+  fi
+  TOTAL_PASSED=$((TOTAL_PASSED + PASSED)); TOTAL_FAILED=$((TOTAL_FAILED + FAILED))
+  STEP_COUNTS="make demo from an empty HOME: ${recap:-no play recap}"
+  return "${rc}"
+}
+
 # ---------------------------------------------------------------------------- main
 
 summary() {
@@ -445,15 +510,17 @@ summary() {
 main() {
   local -a steps=("$@") legs=() leg_steps=() entry
   [[ ${#steps[@]} -eq 0 ]] && steps=(all)
-  local do_lint=0 do_changelog=0 step
+  local do_lint=0 do_changelog=0 do_fresh_demo=0 do_importer=0 step
   for step in "${steps[@]}"; do
     case "${step}" in
-      all) leg_steps+=(build sanity units simulator integration); do_lint=1; do_changelog=1 ;;
+      all) leg_steps+=(build sanity units simulator integration); do_lint=1; do_changelog=1; do_importer=1; do_fresh_demo=1 ;;
       legs) leg_steps+=(build sanity units simulator integration) ;;
       build | sanity | units | simulator | integration) leg_steps+=("${step}") ;;
       lint) do_lint=1 ;;
       changelog) do_changelog=1 ;;
-      *) echo "unknown step ${step}" >&2; sed -n '9,20p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
+      fresh-demo) do_fresh_demo=1 ;;
+      galaxy-importer) do_importer=1 ;;
+      *) echo "unknown step ${step}" >&2; sed -n '9,22p' "${BASH_SOURCE[0]}" >&2; exit 2 ;;
     esac
   done
   if [[ -n "${LEGS:-}" ]]; then
@@ -470,6 +537,8 @@ main() {
   fi
   [[ ${do_lint} -eq 1 ]] && run_step ansible-lint "" step_lint
   [[ ${do_changelog} -eq 1 ]] && run_step changelog "" step_changelog
+  [[ ${do_importer} -eq 1 ]] && run_step galaxy-importer "" step_galaxy_importer
+  [[ ${do_fresh_demo} -eq 1 ]] && run_step fresh-demo "" step_fresh_demo
   summary
 }
 

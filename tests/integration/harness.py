@@ -200,15 +200,40 @@ def run_with_ansible_runner(ansible: Ansible, plays: List[Dict[str, Any]], envva
     completed = subprocess.run([tool("ansible-runner"), "run", private, "-p", "site.yml", "--ident", "job"],
                                env=env, capture_output=True, text=True, timeout=timeout, check=False)
     artifacts = os.path.join(private, "artifacts", "job")
-    with open(os.path.join(artifacts, "status"), encoding="utf-8") as stream:
-        status = stream.read().strip()
-    with open(os.path.join(artifacts, "rc"), encoding="utf-8") as stream:
-        rc = int(stream.read().strip())
+    status = _artifact(artifacts, "status", completed)
+    rc = int(_artifact(artifacts, "rc", completed))
     events_dir = os.path.join(artifacts, "job_events")
     events = []
     for name in sorted(os.listdir(events_dir), key=lambda n: int(n.split("-")[0])):
         with open(os.path.join(events_dir, name), encoding="utf-8") as stream:
             events.append(json.load(stream))
     if status != "successful" and not events:
-        raise AssertionError("ansible-runner produced no events:\n" + completed.stdout + completed.stderr)
+        raise AssertionError("ansible-runner produced no events\n" + runner_report(artifacts, completed))
     return RunnerJob(status, rc, events, artifacts)
+
+
+def _artifact(artifacts: str, name: str, completed: "subprocess.CompletedProcess[str]") -> str:
+    """One artifact file of a finished job; its absence fails with the runner's own words."""
+    try:
+        with open(os.path.join(artifacts, name), encoding="utf-8") as stream:
+            return stream.read().strip()
+    except OSError as exc:
+        raise AssertionError("ansible-runner left no {0} artifact ({1})\n{2}".format(
+            name, exc, runner_report(artifacts, completed))) from None
+
+
+def _tail(text: str, lines: int = 40) -> str:
+    return "\n".join((text or "").splitlines()[-lines:])
+
+
+def runner_report(artifacts: str, completed: "subprocess.CompletedProcess[str]") -> str:
+    """What a failed ansible-runner job said: exit code, the end of stdout and stderr, the artifact tree."""
+    tree = []
+    for root, _dirs, names in os.walk(os.path.dirname(artifacts)):
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            tree.append("{0} ({1} bytes)".format(os.path.relpath(path, os.path.dirname(artifacts)),
+                                                 os.path.getsize(path)))
+    return "ansible-runner exit code {0}\n--- stdout (last 40 lines)\n{1}\n--- stderr (last 40 lines)\n{2}\n" \
+           "--- artifacts\n{3}".format(completed.returncode, _tail(completed.stdout), _tail(completed.stderr),
+                                       "\n".join(tree[:200]) or "(none)")
