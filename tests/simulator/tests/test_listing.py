@@ -91,10 +91,11 @@ def test_5_3_include_plan(sim, api):
 
 def test_7_2_run_list_rate_limit_knob(sim, api):
     """Contract 7.2: with the knob at 30, the 31st list request in a minute is 429 with X-RateLimit-Reset;
-    the window is on the simulator clock, so advancing it a minute lets requests through again."""
+    with rate_limit_clock simulator the window is on the simulator clock, so advancing it a minute lets
+    requests through again (the default wall clock is in test_rate_limits.py)."""
     for attempt in range(40):
         assert api.get(LIST).status_code == 200  # off by default
-    sim.set_installation(run_list_rate_limit_per_minute=30)
+    sim.set_installation(run_list_rate_limit_per_minute=30, rate_limit_clock="simulator")
     for attempt in range(30):
         assert api.get(LIST).status_code == 200
     limited = api.get(LIST)

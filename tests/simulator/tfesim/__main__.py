@@ -51,8 +51,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help="add a workspace (and its organization if missing)")
     parser.add_argument("--knob", action="append", default=[], type=_key_value, metavar="KEY=VALUE",
                         help="workspace knob for every --workspace")
-    parser.add_argument("--token", action="append", default=[], metavar="ROLE:KIND[:ORG,...]",
-                        help="add a token (kind site_admin, user or organization)")
+    parser.add_argument("--token", action="append", default=[], metavar="ROLE:KIND[:ORG,...[:USER]]",
+                        help="add a token (kind site_admin, user or organization); tokens naming the same USER "
+                             "share one rate-limit budget")
     parser.add_argument("--installation", action="append", default=[], type=_key_value, metavar="KEY=VALUE",
                         help="installation knob, e.g. admin_cancel_route=false")
     parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
@@ -83,8 +84,9 @@ def _apply_flags(sim: Simulator, args: argparse.Namespace) -> None:
         sim.add_workspace(org, name, knobs=dict(args.knob))
     for spec in args.token:
         role, _sep, rest = spec.partition(":")
-        kind, _sep, orgs = rest.partition(":")
-        sim.add_token(role, kind, [org for org in orgs.split(",") if org] or None)
+        kind, _sep, rest = rest.partition(":")
+        orgs, _sep, user = rest.partition(":")
+        sim.add_token(role, kind, [org for org in orgs.split(",") if org] or None, user=user or None)
     for fault in args.fault:
         sim.call("add_fault", fault)
 

@@ -2,7 +2,7 @@
 generations of the admin cancel, each of which an installation knob can remove."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Set
 
 from . import lifecycle
 from .errors import ApiError
@@ -11,7 +11,7 @@ from .includes import ADMIN_RUN_INCLUDES, included_for, parse_include
 from .model import Run, World
 from .pagination import paginate
 from .serializers import admin_run_resource, run_resource
-from .statuses import ADMIN_COUNT_KEYS
+from .statuses import ADMIN_COUNT_KEYS, FINAL
 from .timefmt import parse_rfc3339
 
 if TYPE_CHECKING:
@@ -45,19 +45,30 @@ def _status_counts(runs: List[Run]) -> Dict[str, int]:
     return hyphenated
 
 
+def _status_filter(backend: "Backend", request: Request) -> Set[str]:
+    """filter[status] as a set (empty: every status), unless the installation ignores it."""
+    if backend.installation.ignore_status_filter:
+        return set()
+    return {item.strip() for item in (request.query.get("filter[status]") or "").split(",") if item.strip()}
+
+
 def list_admin_runs(backend: "Backend", request: Request) -> Response:
-    """GET /api/v2/admin/runs: q, filter[status], filter[from]/[to], include, pagination, status-counts."""
+    """GET /api/v2/admin/runs: q, filter[status], filter[from]/[to], include, pagination, status-counts.
+    With ``admin_list_hides_final`` finished runs are missing altogether (data, totals and counts),
+    as from a lagging or filtering listing; GET /runs/:id still shows them."""
     world = backend.world
+    knobs = backend.installation
     names = parse_include(request.query.get("include"), ADMIN_RUN_INCLUDES)
     lifecycle.settle_all(world, backend.clock.now())
     needle = (request.query.get("q") or "").strip().lower()
     low = high = None
-    if backend.installation.admin_date_filters:
+    if knobs.admin_date_filters:
         low, high = _time_bound(request, "filter[from]"), _time_bound(request, "filter[to]")
     scoped = [run for run in world.runs.values()
               if (not needle or _matches_q(world, run, needle))
-              and (low is None or run.created_at >= low) and (high is None or run.created_at <= high)]
-    statuses = {item.strip() for item in (request.query.get("filter[status]") or "").split(",") if item.strip()}
+              and (low is None or run.created_at >= low) and (high is None or run.created_at <= high)
+              and not (knobs.admin_list_hides_final and run.status in FINAL)]
+    statuses = _status_filter(backend, request)
     selected = [run for run in scoped if not statuses or run.status in statuses]
     selected.sort(key=lambda run: (run.created_at, run.seq), reverse=True)
     page, meta, links = paginate(selected, request.query, request.base_url, request.path)
@@ -74,6 +85,8 @@ def _admin_act(backend: "Backend", request: Request, action: Callable[[Run, floa
     now = backend.clock.now()
     lifecycle.settle(run.workspace, now)
     action(run, now)
+    if backend.installation.admin_cancel_answer == "empty":
+        return Response.empty(200)  # a server whose 200 carries no document: clients must not need it
     return Response.document(200, {"data": run_resource(backend.view(request), run)})
 
 

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import subresources
+from . import api_blobs, subresources
 from .lifecycle import settle
-from .errors import not_found
 from .httpcore import Request, Response
 
 if TYPE_CHECKING:
@@ -28,7 +27,9 @@ def ping(backend: "Backend", _request: Request) -> Response:
     knobs = backend.installation
     response = Response.document(200, {})
     response.headers.update({
-        "TFP-API-Version": knobs.api_version, "X-RateLimit-Limit": "30", "TFP-AppName": knobs.app_name,
+        # The configured per-second limit when one is enforced, else TFE's default.
+        "TFP-API-Version": knobs.api_version, "X-RateLimit-Limit": str(knobs.api_rate_limit_per_second or 30),
+        "TFP-AppName": knobs.app_name,
         "X-TFE-Version": knobs.tfe_version, "X-TFE-Current-Version": knobs.tfe_version,
     })
     return response
@@ -49,7 +50,7 @@ def blob(backend: "Backend", request: Request) -> Response:
     """A plan or apply log. The URL's secret is the credential: no token needed, any token ignored."""
     found = backend.world.blobs.get(request.params["secret"])
     if found is None:
-        raise not_found("object not found")
+        return api_blobs.download(backend, request)  # a short-lived object (a JSON plan), or 404
     run, phase = found
     settle(run.workspace, backend.clock.now())
     body = _window(subresources.log_text(run, phase), request).encode("ascii", "replace")

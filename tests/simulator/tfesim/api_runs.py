@@ -2,18 +2,18 @@
 (contract 5.1-5.3, 5.5, 5.6, 5.9)."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, List, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
-from . import lifecycle
+from . import configuration_versions, lifecycle
 from .auth import actionable_run, visible_run, visible_workspace
 from .errors import not_found, unprocessable
 from .httpcore import Request, Response
 from .includes import RUN_INCLUDES, included_for, parse_include
 from .model import Run
 from .pagination import paginate
+from .run_filters import run_filter
 from .serializers import (apply_resource, cost_estimate_resource, plan_resource, policy_check_resource,
                           run_resource)
-from .statuses import status_group_matches
 from .validation import parse_run_request
 
 if TYPE_CHECKING:
@@ -51,19 +51,15 @@ def create_run(backend: "Backend", request: Request) -> Response:
         raise not_found("workspace %s not found" % wanted.workspace_id)
     visible_workspace(principal, workspace)
     attributes = lifecycle.run_attributes(workspace.knobs, wanted.attributes)
+    now = backend.clock.now()
+    lifecycle.settle(workspace, now)  # a delayed upload may have finished by now
+    cv_id = configuration_versions.resolve_for_run(backend.world, principal, workspace,
+                                                   wanted.configuration_version_id, wanted.attributes, attributes)
     if "terraform-version" in wanted.attributes and not attributes["plan-only"]:
         raise unprocessable("setting terraform-version is only valid when plan-only is set to true",
                             "/data/attributes/terraform-version")
-    cv_id = wanted.configuration_version_id
-    if cv_id is not None:
-        owner = backend.world.configuration_versions.get(cv_id)
-        if owner is None or not principal.can_see(owner.organization):
-            raise not_found("configuration version %s not found" % cv_id)
-    elif workspace.configuration_version_id is None:
-        raise unprocessable("Configuration version is missing")
-    now = backend.clock.now()
-    lifecycle.settle(workspace, now)
     run = lifecycle.create_run(backend.world, workspace, attributes, now, principal.user_id, cv_id)
+    configuration_versions.mark_used(workspace, backend.world.configuration_versions[cv_id])
     return _run_document(backend, request, run, status=201)
 
 
@@ -73,44 +69,17 @@ def get_run(backend: "Backend", request: Request) -> Response:
     return _run_document(backend, request, _settled_run(backend, run))
 
 
-def _split(value: Optional[str]) -> List[str]:
-    return [item.strip() for item in (value or "").split(",") if item.strip()]
-
-
-def _list_filter(request: Request) -> Callable[[Run], bool]:
-    """filter[operation] (plan-only hidden unless asked), filter[status], filter[status_group], search[basic]."""
-    operations = set(_split(request.query.get("filter[operation]"))) or None
-    statuses = set(_split(request.query.get("filter[status]"))) or None
-    group = request.query.get("filter[status_group]")
-    search = (request.query.get("search[basic]") or "").lower()
-
-    def keep(run: Run) -> bool:
-        operation = lifecycle.operation(run)
-        if operations is None and operation == "plan_only":
-            return False
-        if operations is not None and operation not in operations:
-            return False
-        if statuses is not None and run.status not in statuses:
-            return False
-        if group and not status_group_matches(group, run.status):
-            return False
-        return not search or search in run.id.lower() or search in str(run.attributes["message"]).lower()
-
-    return keep
-
-
 def list_workspace_runs(backend: "Backend", request: Request) -> Response:
-    """GET /api/v2/workspaces/:id/runs, newest first, paginated, 30/minute when the knob says so."""
+    """GET /api/v2/workspaces/:id/runs, newest first, paginated (its 30/minute limit is in limits.py)."""
     principal = _principal(request)
     workspace = backend.world.workspaces.get(request.params["workspace_id"])
     if workspace is None:
         raise not_found("workspace not found")
     visible_workspace(principal, workspace)
     now = backend.clock.now()
-    backend.run_list_limiter.check(principal.role, backend.installation.run_list_rate_limit_per_minute, now)
     names = parse_include(request.query.get("include"), RUN_INCLUDES)
     lifecycle.settle(workspace, now)
-    keep = _list_filter(request)
+    keep = run_filter(backend.world, request.query, now)  # shared with the organization run list
     runs = [run for run in reversed(workspace.runs_in_order()) if keep(run)]  # newest first
     page, meta, links = paginate(runs, request.query, request.base_url, request.path)
     view = backend.view(request)
@@ -153,6 +122,8 @@ def _act(backend: "Backend", request: Request, action: Callable[[Run, float, Opt
     now = backend.clock.now()
     lifecycle.settle(run.workspace, now)
     action(run, now, request.comment())
+    if backend.installation.run_action_answer == "document_200":
+        return _run_document(backend, request, run)  # a server that answers with the run, not 202
     return Response.empty(202)
 
 

@@ -6,11 +6,15 @@ from .httpcore import Request
 from .model import Principal, Run, Workspace, World
 
 
+def bearer_token(request: Request) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header, or "" (missing or another scheme)."""
+    scheme, space, token = (request.authorization or "").strip().partition(" ")
+    return token.strip() if space and scheme.lower() == "bearer" else ""
+
+
 def authenticate(world: World, request: Request) -> Principal:
     """The token's principal; a missing, malformed, unknown or revoked token is a 401."""
-    header = request.authorization or ""
-    scheme, _sep, token = header.strip().partition(" ")
-    principal = world.principals_by_token.get(token.strip()) if scheme.lower() == "bearer" else None
+    principal = world.principals_by_token.get(bearer_token(request))
     if principal is None:
         raise ApiError(401, "Authentication is required: send a valid token as 'Authorization: Bearer <token>'.")
     return principal

@@ -7,15 +7,17 @@ import threading
 import traceback
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from . import api_admin, api_misc, api_runs, api_workspaces, control_routes
+from . import (api_admin, api_blobs, api_configuration_versions, api_misc, api_org_runs, api_plan_json, api_runs,
+               api_task_stages, api_workspaces, control_routes)
 from .auth import authenticate
 from .clock import Clock
+from .context import serving
 from .errors import ApiError, not_found
 from .faults import Faults
 from .httpcore import Handler, Middleware, Request, Response, Router
 from .knobs import InstallationKnobs
+from .limits import RateLimits
 from .model import World
-from .ratelimit import SlidingWindowLimiter
 from .serializers import View
 from .timefmt import iso_ms
 
@@ -30,14 +32,16 @@ class Backend:
         self.world = World()
         self.clock = clock or Clock()
         self.installation = InstallationKnobs()
-        self.run_list_limiter = SlidingWindowLimiter(60.0)
+        self.rate_limits = RateLimits(self)
         self.faults = Faults(self)
-        self.middlewares: List[Middleware] = [self.faults]  # innermost; add_middleware wraps it
+        # Innermost first: the installation's own limits, then faults; add_middleware wraps both.
+        self.middlewares: List[Middleware] = [self.rate_limits, self.faults]
         self.request_log: List[Dict[str, Any]] = []
         self._log_lock = threading.Lock()
         self.router = Router()
         for table in (api_misc.ROUTES, api_workspaces.ROUTES, api_runs.ROUTES, api_admin.ROUTES,
-                      control_routes.ROUTES):
+                      api_org_runs.ROUTES, api_plan_json.ROUTES, api_configuration_versions.ROUTES,
+                      api_task_stages.ROUTES, api_blobs.ROUTES, control_routes.ROUTES):
             self._register(table)
 
     def _register(self, table: RouteTable) -> None:
@@ -46,7 +50,7 @@ class Backend:
 
     def view(self, request: Request) -> View:
         """What serializers need for this request."""
-        return View(self.world, self.clock.now(), request.base_url, request.principal)
+        return View(self.world, self.clock.now(), request.base_url, request.principal, self.installation)
 
     def add_middleware(self, middleware: Middleware) -> None:
         """Wrap every request: ``middleware(request, next_handler) -> Response``. Added last runs outermost."""
@@ -69,7 +73,7 @@ class Backend:
             if match is None:
                 raise not_found("no route for %s %s" % (request.method, request.path))
             route, request.params = match
-            with self.world.lock:
+            with self.world.lock, serving(self.installation):
                 self._authorize(request, route.auth)
                 return route.handler(request)
         except ApiError as error:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Union
 
-from . import lifecycle
-from .errors import ApiError, unprocessable
+from . import configuration_versions, lifecycle
+from .errors import ApiError, not_found, unprocessable
 from .ids import new_id, new_token
 from .knobs import WorkspaceKnobs, knobs_dict, update_knobs
-from .model import Organization, Principal, Run, Workspace
+from .limits import RATE_LIMIT_KNOBS
+from .model import ConfigurationVersion, Organization, Principal, Run, Workspace
 from .serializers import status_timestamps
 from .statuses import FINAL
 from .timefmt import iso_ms, parse_rfc3339
@@ -66,6 +67,23 @@ class Control:
         """Forget the logged requests."""
         self.backend.clear_request_log()
 
+    def stats(self) -> Dict[str, Any]:
+        """Counts over the request log (so since its last clear): requests and 429 answers, in all and
+        per route kind (``"GET /api/v2/workspaces/{workspace_id}/runs"``), to measure how a client meets
+        the rate limits."""
+        totals = {"requests": 0, "rate_limited": 0}
+        kinds: Dict[str, Dict[str, int]] = {}
+        for entry in self.backend.read_request_log():
+            kind = self._route_kind(entry["method"], entry["path"])
+            for counts in (totals, kinds.setdefault(kind, {"requests": 0, "rate_limited": 0})):
+                counts["requests"] += 1
+                counts["rate_limited"] += entry["status"] == 429
+        return dict(totals, kinds=kinds)
+
+    def _route_kind(self, method: str, path: str) -> str:
+        match = self.backend.router.match(method, path)
+        return "%s %s" % (method, match[0].template if match else "(no route)")
+
     # -- installation ----------------------------------------------------------------------
 
     def installation(self) -> Dict[str, Any]:
@@ -76,8 +94,8 @@ class Control:
         """Change installation knobs (admin routes, error variants, rate limit...)."""
         with self.backend.world.lock:
             update_knobs(self.backend.installation, knobs)
-            if "run_list_rate_limit_per_minute" in knobs:
-                self.backend.run_list_limiter.reset()
+            if RATE_LIMIT_KNOBS & set(knobs):
+                self.backend.rate_limits.reset()
         return self.installation()
 
     # -- organizations, workspaces, tokens ---------------------------------------------------
@@ -152,9 +170,12 @@ class Control:
             return {role: principal.token for role, principal in self.backend.world.principals_by_role.items()}
 
     def add_token(self, role: str, kind: str, organizations: Optional[Iterable[str]] = None,
-                  token: Optional[str] = None) -> str:
+                  token: Optional[str] = None, user: Optional[str] = None, workspace_admin: bool = True) -> str:
         """Add (or replace) the token of a role. kind: site_admin, user (organizations it may see)
-        or organization (exactly one organization). Returns the token string."""
+        or organization (exactly one organization). ``user`` names the person the token belongs to:
+        tokens naming the same user share one rate-limit budget (default: a user of its own, named
+        after the role). ``workspace_admin`` false: the token lacks admin access to its workspaces
+        (JSON plans answer 403). Returns the token string."""
         world = self.backend.world
         with world.lock:
             orgs = None
@@ -167,9 +188,21 @@ class Control:
                                                                    else "a list of organizations"))
             if not isinstance(role, str) or not role:
                 raise unprocessable("a token needs a role name")
-            principal = Principal(role, kind, token or new_token(), orgs)
+            if not isinstance(workspace_admin, bool):
+                raise unprocessable("workspace_admin must be true or false")
+            principal = Principal(role, kind, token or new_token(), orgs, self._user_id(kind, user),
+                                  workspace_admin=workspace_admin)
             world.add_principal(principal)
             return principal.token
+
+    def _user_id(self, kind: str, user: Optional[str]) -> Optional[str]:
+        if user is None:
+            return None
+        if not isinstance(user, str) or not user:
+            raise unprocessable("user must be a non-empty user name")
+        if kind == "organization":
+            raise unprocessable("an organization token belongs to no user")
+        return self.backend.world.user_named(user)
 
     def revoke_token(self, role: str) -> None:
         """Revoke a role's token: it answers 401 from now on."""
@@ -205,12 +238,15 @@ class Control:
 
     def create_runs(self, workspace: str, status: str = "pending", count: int = 1, created_at: Timestamp = None,
                     spacing_seconds: float = 60.0, stuck: Optional[bool] = None,
-                    attributes: Optional[Mapping[str, Any]] = None) -> List[str]:
+                    attributes: Optional[Mapping[str, Any]] = None, created_by: Optional[str] = None,
+                    commit_sha: Optional[str] = None, commit_message: Optional[str] = None) -> List[str]:
         """Create runs directly in any status (history for listings, stuck runs for cancels).
 
         ``count`` runs start at ``created_at`` (default: so the last one is created now) and are
         ``spacing_seconds`` apart. Unless ``stuck`` says otherwise, a run created in a non-final
         status other than ``pending`` is stuck there: history should not start moving.
+        ``created_by`` names the user who queued them (``search[user]``); ``commit_sha`` and
+        ``commit_message`` give them a configuration version from that VCS commit (``search[commit]``).
         """
         world = self.backend.world
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
@@ -221,15 +257,69 @@ class Control:
             first = _epoch(created_at, now - (count - 1) * float(spacing_seconds))
             keep_still = stuck if stuck is not None else (status not in FINAL and status != "pending")
             lifecycle.settle(found, now)
+            creator = self._named_user(created_by)
+            version_id = self._commit_version(found, first, commit_sha, commit_message, created_by)
             ids = []
             for index in range(count):
                 attrs = lifecycle.run_attributes(found.knobs, attributes or {})
-                run = lifecycle.create_run(world, found, attrs, first + index * float(spacing_seconds))
+                run = lifecycle.create_run(world, found, attrs, first + index * float(spacing_seconds), creator,
+                                           version_id)
                 if status != "pending":
                     lifecycle.place_historical(run, status, found.knobs.phase_seconds)
                 run.stuck = keep_still
                 ids.append(run.id)
             return ids
+
+    def _named_user(self, name: Optional[str]) -> Optional[str]:
+        if name is None:
+            return None
+        if not isinstance(name, str) or not name:
+            raise unprocessable("created_by must be a non-empty user name")
+        return self.backend.world.user_named(name)
+
+    def _commit_version(self, workspace: Workspace, at: float, sha: Optional[str], message: Optional[str],
+                        sender: Optional[str]) -> Optional[str]:
+        if sha is None and message is None:
+            return None
+        if not all(value is None or isinstance(value, str) for value in (sha, message)):
+            raise unprocessable("commit_sha and commit_message must be strings")
+        return configuration_versions.add_commit(self.backend.world, workspace, at, sha, message, sender).id
+
+    # -- configuration versions --------------------------------------------------------------
+
+    @staticmethod
+    def _version_summary(version: ConfigurationVersion) -> Dict[str, Any]:
+        return {"id": version.id, "workspace": version.workspace.id, "status": version.status,
+                "source": version.source, "auto_queue_runs": version.auto_queue_runs,
+                "speculative": version.speculative, "provisional": version.provisional,
+                "error_message": version.error_message, "created_at": iso_ms(version.created_at),
+                "files": len(version.files) if version.files is not None else None,
+                "commit_sha": (version.ingress or {}).get("commit-sha")}
+
+    def configuration_versions(self, workspace: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Every configuration version (or one workspace's), oldest first; ``files`` counts the archive's entries."""
+        world = self.backend.world
+        with world.lock:
+            scope = world.workspace(workspace) if workspace else None
+            now = self.backend.clock.now()
+            found = [item for item in world.configuration_versions.values() if scope in (None, item.workspace)]
+            for owner in {item.workspace for item in found}:
+                lifecycle.settle(owner, now)  # a delayed upload finishes on the simulator clock
+            return [self._version_summary(item) for item in sorted(found, key=lambda item: item.created_at)]
+
+    def configuration_version_files(self, cv_id: str) -> List[Dict[str, Any]]:
+        """What the uploaded archive held, in archive order: ``path``, ``type`` (file, directory, symlink,
+        hardlink, other), ``mode`` ("0644"), ``size``, ``target`` (links) and ``sha256`` (files).
+        422 if nothing readable was uploaded yet."""
+        world = self.backend.world
+        with world.lock:
+            version = world.configuration_versions.get(cv_id)
+            if version is None:
+                raise not_found("configuration version %s not found" % cv_id)
+            if version.files is None:
+                raise unprocessable("configuration version %s has no uploaded archive (status %s)"
+                                    % (cv_id, version.status))
+            return [dict(entry) for entry in version.files]
 
     def set_run_status(self, run_id: str, status: str, stuck: Optional[bool] = None) -> Dict[str, Any]:
         """Move a run to a status now ("someone else" discarded it, it got stuck...)."""

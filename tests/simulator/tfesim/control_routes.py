@@ -43,6 +43,11 @@ def clear_requests(backend: "Backend", _request: Request) -> Response:
     return Response.empty(204)
 
 
+def get_stats(backend: "Backend", _request: Request) -> Response:
+    """GET /_sim/stats"""
+    return _ok(_control(backend).stats())
+
+
 def get_installation(backend: "Backend", _request: Request) -> Response:
     """GET /_sim/installation"""
     return _ok(_control(backend).installation())
@@ -99,13 +104,24 @@ def set_run_status(backend: "Backend", request: Request) -> Response:
     return _ok(_control(backend).call("set_run_status", arguments))
 
 
+def list_configuration_versions(backend: "Backend", request: Request) -> Response:
+    """GET /_sim/configuration-versions?workspace="""
+    found = _control(backend).configuration_versions(request.query.get("workspace"))
+    return _ok({"configuration_versions": found})
+
+
+def configuration_version_files(backend: "Backend", request: Request) -> Response:
+    """GET /_sim/configuration-versions/:id/files"""
+    return _ok({"files": _control(backend).configuration_version_files(request.params["cv_id"])})
+
+
 def list_tokens(backend: "Backend", _request: Request) -> Response:
     """GET /_sim/tokens"""
     return _ok({"tokens": _control(backend).tokens})
 
 
 def add_token(backend: "Backend", request: Request) -> Response:
-    """POST /_sim/tokens {"role", "kind", "organizations"?, "token"?}"""
+    """POST /_sim/tokens {"role", "kind", "organizations"?, "token"?, "user"?}"""
     control = _control(backend)
     arguments = request.json()
     return _ok({"role": arguments.get("role") if isinstance(arguments, dict) else None,
@@ -145,6 +161,7 @@ ROUTES = (
     ("POST", "/_sim/clock/advance", advance_clock, "none"),
     ("GET", "/_sim/requests", get_requests, "none"),
     ("DELETE", "/_sim/requests", clear_requests, "none"),
+    ("GET", "/_sim/stats", get_stats, "none"),
     ("GET", "/_sim/installation", get_installation, "none"),
     ("PATCH", "/_sim/installation", set_installation, "none"),
     ("POST", "/_sim/organizations", add_organization, "none"),
@@ -155,6 +172,8 @@ ROUTES = (
     ("GET", "/_sim/runs", list_runs, "none"),
     ("POST", "/_sim/runs", create_runs, "none"),
     ("POST", "/_sim/runs/{run_id}/status", set_run_status, "none"),
+    ("GET", "/_sim/configuration-versions", list_configuration_versions, "none"),
+    ("GET", "/_sim/configuration-versions/{cv_id}/files", configuration_version_files, "none"),
     ("GET", "/_sim/tokens", list_tokens, "none"),
     ("POST", "/_sim/tokens", add_token, "none"),
     ("DELETE", "/_sim/tokens/{role}", revoke_token, "none"),

@@ -21,20 +21,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Pattern, Tuple
 
 from . import lifecycle
+from .auth import bearer_token
 from .errors import ApiError, not_found, unprocessable
 from .httpcore import JSON_API, Handler, Request, Response
-from .ratelimit import SlidingWindowLimiter
+from .ratelimit import LIMIT_CLOCKS, RATE_LIMIT_DETAIL, SlidingWindowLimiter, limit_time
 from .statuses import FINAL, KNOWN
 from .timefmt import iso_ms, parse_rfc3339
 
 if TYPE_CHECKING:
     from .backend import Backend
 
-RATE_LIMIT_DETAIL = "You have exceeded the API's rate limit."
 RATE_LIMIT_HINTS = ("reset", "retry_after", "retry_after_date", "none")
 SERVER_ERROR_STATUSES = (500, 502, 503, 504)
 BAD_BODIES = ("html", "truncated", "empty")
-LIMIT_CLOCKS = ("wall", "simulator")
 _NUMBER = (int, float)
 _NONE = type(None)
 
@@ -248,7 +247,7 @@ class Faults:
         if not self._faults or request.path.startswith("/_sim/"):
             return next_handler(request)
         with self._lock:
-            principal = self.backend.world.principals_by_token.get(_bearer(request))
+            principal = self.backend.world.principals_by_token.get(bearer_token(request))
             role = principal.role if principal else None
             self._resolve_targets()
             acting = [fault for fault in self._faults if fault.take(request, role)]
@@ -324,10 +323,10 @@ def _rate_limit(faults: Faults, fault: Fault, _request: Request, _next: Handler)
 
 def _per_token_rate_limit(faults: Faults, fault: Fault, request: Request, next_handler: Handler) -> Response:
     params = fault.params
-    now = time.monotonic() if params["clock"] == "wall" else faults.backend.clock.now()
+    now = limit_time(params["clock"], faults.backend.clock)
     assert fault.limiter is not None
     try:
-        fault.limiter.check(_bearer(request) or "anonymous", params["limit"], now)
+        fault.limiter.check(bearer_token(request) or "anonymous", params["limit"], now)
     except ApiError as error:
         with faults.backend.world.lock:
             fault.fired += 1
@@ -455,8 +454,3 @@ def _epoch(value: Any) -> float:
         return parse_rfc3339(str(value))
     except ValueError as exc:
         raise unprocessable("at must be an RFC 3339 timestamp or epoch seconds") from exc
-
-
-def _bearer(request: Request) -> str:
-    scheme, space, token = (request.authorization or "").strip().partition(" ")
-    return token.strip() if space and scheme.lower() == "bearer" else ""

@@ -29,6 +29,7 @@ class Request:
     base_url: str = ""
     principal: Optional[Principal] = None
     params: Dict[str, str] = field(default_factory=dict)
+    client: str = ""  # the peer's IP address: unauthenticated requests are rate-limited per address
 
     def json(self, allow_empty: bool = False) -> Any:
         """The body parsed as JSON; an empty body is ``{}`` when ``allow_empty``."""
@@ -100,6 +101,7 @@ class Route:
     handler: Handler
     auth: str  # "none", "token" or "admin"
     switch: Optional[str] = None  # an InstallationKnobs flag; when false the route does not exist
+    template: str = ""  # "/api/v2/runs/{run_id}": what request statistics group by
 
 
 class Router:
@@ -112,7 +114,7 @@ class Router:
             switch: Optional[str] = None) -> None:
         """Register ``handler``; ``{name}`` in ``template`` matches one path segment."""
         regex = "^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$"
-        self.routes.append(Route(method, re.compile(regex), handler, auth, switch))
+        self.routes.append(Route(method, re.compile(regex), handler, auth, switch, template))
 
     def match(self, method: str, path: str) -> Optional[Tuple[Route, Dict[str, str]]]:
         """The route for a request and its path parameters, or None."""

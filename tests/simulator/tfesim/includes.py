@@ -1,10 +1,11 @@
 """The ``include`` query parameter: validation (400 on unknown names, contract 2)
-and building the ``included`` array for run documents."""
+and building the ``included`` array for run documents (or neither, with ``ignore_include``)."""
 from __future__ import annotations
 
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
-from . import serializers
+from . import serializers, task_stages
+from .context import installation
 from .errors import ApiError
 from .model import Run
 from .serializers import Included, View
@@ -17,7 +18,10 @@ ADMIN_RUN_INCLUDES = frozenset({"workspace", "workspace.organization", "workspac
 
 
 def parse_include(value: Optional[str], allowed: FrozenSet[str]) -> List[str]:
-    """The comma list, or a 400 whose message contains "include parameter" (what go-tfe looks for)."""
+    """The comma list, or a 400 whose message contains "include parameter" (what go-tfe looks for).
+    An installation with ``ignore_include`` neither checks nor honours it: no endpoint adds ``included``."""
+    if installation().ignore_include:
+        return []
     names = [name.strip() for name in (value or "").split(",") if name.strip()]
     unknown = [name for name in names if name not in allowed]
     if unknown:
@@ -41,15 +45,20 @@ def _cost_estimate(_view: View, run: Run) -> Optional[dict]:
     return serializers.cost_estimate_resource(run) if run.cost_estimate_id else None
 
 
-def _configuration_version(_view: View, run: Run) -> Optional[dict]:
-    cv_id = run.configuration_version_id
-    return serializers.configuration_version_resource(cv_id) if cv_id else None
+def _configuration_version(view: View, run: Run) -> Optional[dict]:
+    version = view.world.configuration_versions.get(run.configuration_version_id or "")
+    return serializers.configuration_version_resource(view, version) if version else None
 
 
-# name -> (what identifies the included resource, how to build it). The key lets a page of runs
-# in one workspace build that workspace once. Includes without a builder are accepted but add
-# nothing (the simulator has no task stages, ingress attributes or organization owners).
-_BUILDERS: Dict[str, Tuple[Callable[[Run], Optional[str]], Callable[[View, Run], Optional[dict]]]] = {
+def _ingress_attributes(view: View, run: Run) -> Optional[dict]:
+    version = view.world.configuration_versions.get(run.configuration_version_id or "")
+    return serializers.ingress_attributes_resource(version) if version else None
+
+
+# name -> (what identifies the included resource(s), how to build it: one resource, None, or a
+# list for a to-many relationship). The key lets a page of runs in one workspace build that
+# workspace once. Includes without a builder are accepted but add nothing (organization owners).
+_BUILDERS: Dict[str, Tuple[Callable[[Run], Optional[str]], Callable[[View, Run], Any]]] = {
     "plan": (lambda run: run.plan_id, serializers.plan_resource),
     "apply": (lambda run: run.apply_id, serializers.apply_resource),
     "workspace": (lambda run: run.workspace.id, _workspace),
@@ -57,6 +66,8 @@ _BUILDERS: Dict[str, Tuple[Callable[[Run], Optional[str]], Callable[[View, Run],
     "created_by": (lambda run: run.created_by, _created_by),
     "cost_estimate": (lambda run: run.cost_estimate_id, _cost_estimate),
     "configuration_version": (lambda run: run.configuration_version_id, _configuration_version),
+    "configuration_version.ingress_attributes": (lambda run: run.configuration_version_id, _ingress_attributes),
+    "task_stages": (lambda run: run.id, task_stages.stages_of),
 }
 
 
@@ -77,5 +88,6 @@ def included_for(view: View, runs: Iterable[Run], names: List[str]) -> List[dict
             identity = (name, key(run))
             if identity not in built:
                 built.add(identity)
-                included.add(build(view, run))
+                resources = build(view, run)
+                included.add_all(resources if isinstance(resources, list) else [resources])
     return included.as_list()

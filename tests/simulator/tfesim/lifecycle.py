@@ -9,12 +9,14 @@ clock.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
+from . import plan_changes
 from .errors import ApiError, unprocessable
 from .ids import new_id
-from .model import Run, Step, Workspace, World
+from .model import Run, Step, TaskStage, Workspace, World
 from .knobs import WorkspaceKnobs
+from .stage_plan import plan_stages, stage_steps, uses_policy_evaluations
 from .statuses import CANCELABLE, CONFIRMABLE, DISCARDABLE_GROUP, FINAL, KNOWN, WORKING, rank
 
 DEFAULT_MESSAGE = "Queued manually via the Terraform Enterprise API"
@@ -57,15 +59,24 @@ def _apply_steps(knobs: WorkspaceKnobs, gate: Optional[str]) -> List[Step]:
             Step("errored" if knobs.apply_error else "applied")]
 
 
-def build_path(attributes: Mapping[str, Any], knobs: WorkspaceKnobs) -> List[Step]:
-    """Every status a run will pass through under its scenario (contract 4.3)."""
-    steps = [Step("pending"), Step("plan_queued"), Step("planning")]
+def build_path(attributes: Mapping[str, Any], knobs: WorkspaceKnobs,
+               stages: Sequence[TaskStage] = ()) -> List[Step]:
+    """Every status a run will pass through under its scenario (contract 4.3), task stages included."""
+    pre_plan, ended = stage_steps(stages, "pre_plan")
+    steps = [Step("pending")] + pre_plan
+    if ended:
+        return steps
+    steps += [Step("plan_queued"), Step("planning")]
     if knobs.plan_error:
         return steps + [Step("errored")]
     steps.append(Step("planned"))
+    post_plan, ended = stage_steps(stages, "post_plan")
+    steps += post_plan
+    if ended:
+        return steps
     if knobs.cost_estimation and not attributes["target-addrs"]:
         steps += [Step("cost_estimating"), Step("cost_estimated")]
-    if knobs.policy != "none":
+    if knobs.policy != "none" and not uses_policy_evaluations(knobs):
         steps.append(Step("policy_checking"))
         if knobs.policy == "hard_fail":
             return steps + [Step("errored")]
@@ -92,9 +103,12 @@ def create_run(world: World, workspace: Workspace, attributes: Dict[str, Any], n
         counts = (0, 0, 0, 0)
     elif attributes["is-destroy"]:
         counts = (0, 0, max(knobs.resource_destructions, 1), 0)
+    elif knobs.plan_changes is not None:
+        counts = plan_changes.counts_of(knobs.plan_changes)
     else:
         counts = (knobs.resource_additions, knobs.resource_changes, knobs.resource_destructions, knobs.resource_imports)
-    path = build_path(attributes, knobs)
+    stages = plan_stages(knobs, attributes)
+    path = build_path(attributes, knobs, stages)
     world.run_seq += 1
     run = Run(
         id=new_id("run"), workspace=workspace, created_at=now, seq=world.run_seq, attributes=attributes,
@@ -102,12 +116,15 @@ def create_run(world: World, workspace: Workspace, attributes: Dict[str, Any], n
         entered_at=now, timestamps={"pending": now}, updated_at=now, created_by=created_by,
         configuration_version_id=configuration_version_id or workspace.configuration_version_id,
         cost_estimate_id=new_id("ce") if any(step.status == "cost_estimating" for step in path) else None,
-        policy_check_id=new_id("polchk") if knobs.policy != "none" else None,
+        policy_check_id=new_id("polchk") if knobs.policy != "none" and not uses_policy_evaluations(knobs) else None,
+        task_stages=stages, plan_changes=plan_changes.snapshot(knobs.plan_changes), log_lines=knobs.log_lines,
     )
     world.runs[run.id] = run
     world.runs_by_plan[run.plan_id] = run
     world.runs_by_apply[run.apply_id] = run
-    for sub_id in (run.cost_estimate_id, run.policy_check_id):
+    sub_ids = [run.cost_estimate_id, run.policy_check_id]
+    sub_ids += [sub_id for stage in stages for sub_id in (stage.id, stage.policy_evaluation_id)]
+    for sub_id in sub_ids:
         if sub_id:
             world.runs_by_subresource[sub_id] = run
     if workspace.runs and workspace.runs[-1].created_at > now:
@@ -184,8 +201,8 @@ def _due(run: Run, workspace: Workspace, head: Optional[Run]) -> Optional[float]
 
 
 def settle(workspace: Workspace, now: float) -> None:
-    """Replay, in time order, every transition of the workspace's runs due by ``now``."""
-    if not workspace.open_runs:
+    """Replay, in time order, every transition of the workspace's runs (and timer) due by ``now``."""
+    if not workspace.open_runs and not workspace.timers:
         return
     _sort_open(workspace)
     while True:
@@ -195,6 +212,11 @@ def settle(workspace: Workspace, now: float) -> None:
             due = _due(run, workspace, head)
             if due is not None and due <= now and (chosen is None or due < chosen_at):
                 chosen, chosen_at = run, due
+        timer = min(workspace.timers, key=lambda item: item[0], default=None)
+        if timer is not None and timer[0] <= now and (chosen is None or timer[0] <= chosen_at):
+            workspace.timers.remove(timer)
+            timer[1](timer[0])  # e.g. an upload finishes and queues its run, which then moves on too
+            continue
         if chosen is None:
             return
         _enter(chosen, chosen.next_steps.pop(0).status, chosen_at)
@@ -327,6 +349,14 @@ def force_execute(run: Run, now: float) -> None:
         raise ApiError(409, "The run locking the workspace is not discardable.")
     for other in earlier:
         _enter(other, "discarded" if is_discardable(other) else "canceled", now)
+
+
+def release(run: Run, gate: str, now: float) -> None:
+    """Let a run paused before a ``gate`` step go on (someone overrode a task stage); 409 otherwise."""
+    if not (is_paused(run) and run.next_steps and run.next_steps[0].gate == gate):
+        raise ApiError(409, "The run is not waiting for this override.")
+    run.stuck = False  # a seeded paused run that someone overrides goes on like any other
+    _enter(run, run.next_steps.pop(0).status, now)
 
 
 def override_policy(run: Run, now: float) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 
+from .blobs import BlobHost
 from .errors import not_found, unprocessable
 from .ids import new_blob_secret, new_id
 from .knobs import WorkspaceKnobs
@@ -38,6 +39,9 @@ class Workspace:
     open_runs: List["Run"] = field(default_factory=list)
     open_runs_sorted: bool = True
     released_at: float = 0.0  # when the last lock-holding run reached a final status
+    # Things due on the simulator clock that are not run transitions (a delayed upload finishing):
+    # (when, what to do at that moment); lifecycle.settle replays them in time order with the runs.
+    timers: List[Tuple[float, Callable[[float], None]]] = field(default_factory=list)
 
     def runs_in_order(self) -> List["Run"]:
         """All runs, oldest first (history seeded out of order is sorted on first use)."""
@@ -56,6 +60,7 @@ class Principal:
     token: str
     organizations: Optional[FrozenSet[str]] = None
     user_id: Optional[str] = None
+    workspace_admin: bool = True  # admin access to the workspaces it sees (JSON plans need it, contract 5.5)
 
     @property
     def is_admin(self) -> bool:
@@ -67,6 +72,12 @@ class Principal:
         """Organization tokens may read but never queue or act on runs (contract 1.4)."""
         return self.kind != "organization"
 
+    @property
+    def identity(self) -> str:
+        """Whom rate limits count against: the user behind a user or admin token, so that several
+        tokens of one user share one budget (contract 7.2); an organization token is its own."""
+        return "user:" + self.user_id if self.user_id else "token:" + self.role
+
     def can_see(self, organization: str) -> bool:
         """Access to an organization's workspaces and runs (organization names compare case-insensitively)."""
         return self.organizations is None or organization.lower() in self.organizations
@@ -77,7 +88,7 @@ class Step:
     """One status on a run's path; a gate means a human must act before the run enters it."""
 
     status: str
-    gate: Optional[str] = None  # None, "confirm" (apply) or "override" (policy override)
+    gate: Optional[str] = None  # None, "confirm" (apply), "override" (policy override) or "stage_override"
 
 
 @dataclass(eq=False)
@@ -108,11 +119,55 @@ class Run:  # pylint: disable=too-many-instance-attributes
     plan_id: str = field(default_factory=lambda: new_id("plan"))
     apply_id: str = field(default_factory=lambda: new_id("apply"))
     log_secrets: Dict[str, str] = field(default_factory=dict)
+    task_stages: List["TaskStage"] = field(default_factory=list)
+    plan_changes: Optional[List[Dict[str, Any]]] = None  # the plan_changes knob when the run was created
+    log_lines: int = 0  # the log_lines knob when the run was created
 
     @property
     def in_queue(self) -> bool:
         """Speculative (plan-only) and saved-plan runs skip the workspace queue and never lock it."""
         return not self.attributes["plan-only"] and not self.attributes["save-plan"]
+
+
+@dataclass(eq=False)
+class TaskStage:  # pylint: disable=too-many-instance-attributes
+    """A pre- or post-plan task stage of a run, and how it ends (task_stages.py derives its status).
+
+    ``outcome`` is fixed when the run is created: ``passed``, ``failed`` (with ``enforcement``
+    mandatory the run errors, advisory it goes on) or ``awaiting_decision`` (the run pauses in
+    ``<stage>_awaiting_decision`` until someone overrides the stage)."""
+
+    id: str
+    stage: str
+    outcome: str
+    enforcement: str = "mandatory"
+    has_task: bool = True  # a run task result; False for a stage that holds only a policy evaluation
+    policy_evaluation_id: Optional[str] = None
+    policy_outcome: Optional[str] = None  # pass / soft_fail / hard_fail, for the evaluation's status
+    overridden_at: Optional[float] = None
+    override_comment: Optional[str] = None
+
+
+@dataclass(eq=False)
+class ConfigurationVersion:  # pylint: disable=too-many-instance-attributes
+    """A configuration version: how it was created, its upload and what the archive held."""
+
+    id: str
+    workspace: Workspace
+    created_at: float
+    status: str = "uploaded"
+    source: str = "tfe-api"
+    auto_queue_runs: bool = False
+    speculative: bool = False
+    provisional: bool = False
+    timestamps: Dict[str, float] = field(default_factory=dict)
+    error: Optional[str] = None
+    error_message: Optional[str] = None
+    upload_secret: Optional[str] = None
+    files: Optional[List[Dict[str, Any]]] = None  # the uploaded archive's entries; None until one arrived
+    ingress: Optional[Dict[str, Any]] = None  # VCS commit information (ingress-attributes)
+    ingress_id: Optional[str] = None
+    created_by: Optional[str] = None
 
 
 class World:
@@ -128,7 +183,8 @@ class World:
         self.runs_by_apply: Dict[str, Run] = {}
         self.runs_by_subresource: Dict[str, Run] = {}  # cost estimates and policy checks
         self.blobs: Dict[str, Tuple[Run, str]] = {}
-        self.configuration_versions: Dict[str, Workspace] = {}
+        self.configuration_versions: Dict[str, ConfigurationVersion] = {}
+        self.blob_host = BlobHost()  # expiring JSON-plan downloads and single-use upload URLs
         self.principals_by_token: Dict[str, Principal] = {}
         self.principals_by_role: Dict[str, Principal] = {}
         self.users: Dict[str, str] = {}  # user id -> username
@@ -159,12 +215,16 @@ class World:
             raise not_found("run %s not found" % run_id)
         return found
 
-    def add_configuration_version(self, workspace: Workspace) -> str:
-        """Give a workspace a (new latest) configuration version."""
-        cv_id = new_id("cv")
-        self.configuration_versions[cv_id] = workspace
-        workspace.configuration_version_id = cv_id
-        return cv_id
+    def add_configuration_version(self, workspace: Workspace, created_at: Optional[float] = None,
+                                  current: bool = True, **attributes: Any) -> ConfigurationVersion:
+        """Register a configuration version (by default uploaded, and the workspace's new latest)."""
+        at = workspace.created_at if created_at is None else created_at
+        version = ConfigurationVersion(new_id("cv"), workspace, at, **attributes)
+        version.timestamps.setdefault(version.status, at)
+        self.configuration_versions[version.id] = version
+        if current:
+            workspace.configuration_version_id = version.id
+        return version
 
     def add_principal(self, principal: Principal) -> None:
         """Register a token; a role name maps to exactly one token, so re-adding replaces it."""
@@ -175,9 +235,19 @@ class World:
             raise unprocessable("that token string is already in use")
         if principal.kind != "organization":
             principal.user_id = principal.user_id or new_id("user")
-            self.users[principal.user_id] = principal.role
+            self.users.setdefault(principal.user_id, principal.role)  # a user of its own unless told whose
         self.principals_by_token[principal.token] = principal
         self.principals_by_role[principal.role] = principal
+
+    def user_named(self, username: str) -> str:
+        """The ID of the user called ``username`` (the latest of that name), registered on first use:
+        tokens naming the same user act as one person."""
+        for user_id, name in reversed(list(self.users.items())):
+            if name == username:
+                return user_id
+        user_id = new_id("user")
+        self.users[user_id] = username
+        return user_id
 
     def remove_principal(self, role: str, missing_ok: bool = False) -> None:
         """Revoke a token by role name: from then on it answers 401."""

@@ -2,23 +2,27 @@
 (contract 3.1, 3.2, 5.5, 5.6, 6.1). Pure functions of the world at one instant."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from . import lifecycle, subresources
-from .model import Organization, Principal, Run, Workspace, World
+from .blobs import blob_url
+from .knobs import InstallationKnobs
+from .model import ConfigurationVersion, Organization, Principal, Run, Workspace, World
 from .statuses import FINAL, timestamp_key
 from .timefmt import iso_ms, rfc3339
 
 
 @dataclass
 class View:
-    """What a document depends on besides the object: the world, the instant, the caller, the host."""
+    """What a document depends on besides the object: the world, the instant, the caller, the host,
+    and the installation (whose deviations some fields show)."""
 
     world: World
     now: float
     base_url: str
     principal: Optional[Principal] = None
+    installation: InstallationKnobs = field(default_factory=InstallationKnobs)
 
 
 def _ref(type_: str, id_: Optional[str]) -> Optional[Dict[str, str]]:
@@ -38,13 +42,16 @@ def status_timestamps(run: Run) -> Dict[str, str]:
     return {timestamp_key(status): rfc3339(at) for status, at in ordered}
 
 
-def run_actions(run: Run, now: float) -> Dict[str, bool]:
-    """The ``actions`` object, computed from the current state (contract 10)."""
+def run_actions(run: Run, now: float, pending_force_cancelable: bool = False) -> Dict[str, bool]:
+    """The ``actions`` object, computed from the current state (contract 10). With the
+    ``pending_force_cancelable`` deviation, an unfinished run nobody has cancelled claims to be
+    force-cancelable although the force-cancel action still refuses it (409)."""
+    claimed = pending_force_cancelable and run.status not in FINAL and run.cancel_requested_at is None
     return {
         "is-cancelable": lifecycle.is_cancelable(run),
         "is-confirmable": lifecycle.is_confirmable(run),
         "is-discardable": lifecycle.is_discardable(run),
-        "is-force-cancelable": lifecycle.is_force_cancelable(run, now),
+        "is-force-cancelable": claimed or lifecycle.is_force_cancelable(run, now),
     }
 
 
@@ -62,7 +69,7 @@ def run_resource(view: View, run: Run) -> Dict[str, Any]:
     attributes.update({
         "status": run.status,
         "status-timestamps": status_timestamps(run),
-        "actions": run_actions(run, view.now),
+        "actions": run_actions(run, view.now, view.installation.pending_force_cancelable),
         "permissions": run_permissions(view.principal),
         "has-changes": run.has_changes_planned and subresources.plan_status(run) == "finished",
         "created-at": iso_ms(run.created_at),
@@ -84,7 +91,8 @@ def run_resource(view: View, run: Run) -> Dict[str, Any]:
         "created-by": _to_one("users", run.created_by, base + "/created-by"),
         "policy-checks": {"data": [_ref("policy-checks", run.policy_check_id)] if run.policy_check_id else [],
                           "links": {"related": base + "/policy-checks"}},
-        "task-stages": {"data": [], "links": {"related": base + "/task-stages"}},
+        "task-stages": {"data": [_ref("task-stages", stage.id) for stage in run.task_stages],
+                        "links": {"related": base + "/task-stages"}},
         "run-events": {"data": [], "links": {"related": base + "/run-events"}},
         "comments": {"data": [_ref("comments", comment_id) for comment_id, _text in run.comments],
                      "links": {"related": base + "/comments"}},
@@ -125,10 +133,12 @@ def _phase_resource(view: View, run: Run, phase: str) -> Dict[str, Any]:
             "actions": {"is-exportable": sub_status == "finished"}, "permissions": {"can-export": True},
         })
         resource_id, type_, path = run.plan_id, "plans", "/api/v2/plans/"
+        links = {"self": path + resource_id, "json-output": path + resource_id + "/json-output"}
     else:
         resource_id, type_, path = run.apply_id, "applies", "/api/v2/applies/"
+        links = {"self": path + resource_id}
     return {"id": resource_id, "type": type_, "attributes": attributes,
-            "relationships": {"state-versions": {"data": []}}, "links": {"self": path + resource_id}}
+            "relationships": {"state-versions": {"data": []}}, "links": links}
 
 
 def plan_resource(view: View, run: Run) -> Dict[str, Any]:
@@ -240,12 +250,31 @@ def policy_check_resource(run: Run) -> Dict[str, Any]:
             "links": {"self": "/api/v2/policy-checks/%s" % run.policy_check_id}}
 
 
-def configuration_version_resource(cv_id: str) -> Dict[str, Any]:
-    """A configuration version, always uploaded (the simulator has no upload step)."""
-    return {"id": cv_id, "type": "configuration-versions",
-            "attributes": {"status": "uploaded", "source": "tfe-api", "speculative": False,
-                           "auto-queue-runs": False, "provisional": False},
-            "links": {"self": "/api/v2/configuration-versions/" + cv_id}}
+def configuration_version_resource(view: View, version: ConfigurationVersion) -> Dict[str, Any]:
+    """A configuration version (contract 5.10); ``upload-url`` only while its one upload is still open."""
+    base = "/api/v2/configuration-versions/" + version.id
+    upload_open = version.status == "pending" and view.world.blob_host.is_open_upload(version.upload_secret)
+    ingress = _to_one("ingress-attributes", version.ingress_id, base + "/ingress-attributes")
+    return {"id": version.id, "type": "configuration-versions",
+            "attributes": {
+                "status": version.status, "source": version.source, "speculative": version.speculative,
+                "auto-queue-runs": version.auto_queue_runs, "provisional": version.provisional,
+                "error": version.error, "error-message": version.error_message,
+                "status-timestamps": {status + "-at": rfc3339(at) for status, at in
+                                      sorted(version.timestamps.items(), key=lambda item: item[1])},
+                "upload-url": blob_url(view.base_url, version.upload_secret or "") if upload_open else None,
+                "changed-files": [],
+            },
+            "relationships": {"ingress-attributes": ingress},
+            "links": {"self": base, "download": base + "/download"}}
+
+
+def ingress_attributes_resource(version: ConfigurationVersion) -> Optional[Dict[str, Any]]:
+    """The VCS commit a configuration version came from, if it came from one."""
+    if version.ingress is None or version.ingress_id is None:
+        return None
+    return {"id": version.ingress_id, "type": "ingress-attributes", "attributes": dict(version.ingress),
+            "links": {"self": "/api/v2/configuration-versions/%s/ingress-attributes" % version.id}}
 
 
 class Included:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .backend import Backend
@@ -46,18 +46,34 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: SimulatorHTTPServer
 
+    def _read_chunked(self) -> bytes:
+        """A ``Transfer-Encoding: chunked`` body (http.client streams a file upload that way)."""
+        chunks: List[bytes] = []
+        while True:
+            size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline().strip():  # trailers, then the blank line that ends the body
+                    pass
+                return b"".join(chunks)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()  # the CRLF after each chunk
+
     def _serve(self) -> None:
         try:
-            length = int(self.headers.get("Content-Length") or 0)
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                body = self._read_chunked()
+            else:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length > 0 else b""
         except ValueError:
-            self.send_error(400, "bad Content-Length")
+            self.send_error(400, "bad Content-Length or chunk size")
             return
-        body = self.rfile.read(length) if length > 0 else b""
         parts = urlsplit(self.path)
         host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
         request = Request(
             method=self.command, path=unquote(parts.path), query=dict(parse_qsl(parts.query, keep_blank_values=True)),
             headers=dict(self.headers.items()), body=body, base_url="%s://%s" % (self.server.scheme, host),
+            client=self.client_address[0],
         )
         response = self.server.backend.handle(request)
         if response.drop_connection:

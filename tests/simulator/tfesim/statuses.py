@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Dict
 
 # Non-final statuses in canonical stage order (contract 4.2). The position is the
-# status's rank: moving a run to a status continues with the path's later steps.
+# status's rank: moving a run to a status continues with the path's later steps. A task
+# stage waiting for an override sits between its running and completed states.
 ORDER = (
-    "pending", "fetching", "fetching_completed", "pre_plan_running", "pre_plan_completed",
-    "queuing", "plan_queued", "planning", "planned", "post_plan_running", "post_plan_completed",
+    "pending", "fetching", "fetching_completed", "pre_plan_running", "pre_plan_awaiting_decision",
+    "pre_plan_completed", "queuing", "plan_queued", "planning", "planned", "post_plan_running",
+    "post_plan_awaiting_decision", "post_plan_completed",
     "cost_estimating", "cost_estimated", "policy_checking", "policy_override", "policy_checked",
     "planned_and_saved", "confirmed", "pre_apply_running", "pre_apply_completed", "queuing_apply",
     "apply_queued", "applying", "post_apply_running", "post_apply_completed",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional, Tuple
 
+from . import plan_log
 from .model import Run
 from .statuses import FINAL, rank
 
@@ -25,6 +26,8 @@ def plan_status(run: Run) -> str:
         return {"plan_queued": "queued", "planning": "running"}.get(status, "pending")
     if "planned" in run.timestamps or status in _FINISHED_PLAN_FINALS:
         return "finished"
+    if status == "errored" and "planning" not in run.timestamps:
+        return "unreachable"  # the run failed before its plan started (e.g. a pre-plan task stage)
     return {"errored": "errored", "canceled": "canceled", "force_canceled": "canceled"}.get(status, "unreachable")
 
 
@@ -84,21 +87,17 @@ def counts(run: Run, phase: str) -> Dict[str, Optional[int]]:
 
 
 def _plan_lines(run: Run, status: str) -> str:
-    adds, changes, destroys, imports = run.counts
     if status == "errored":
-        return "Error: simulated plan failure (the workspace's plan_error knob is set)\n"
-    if not run.has_changes_planned:
-        return "No changes. Your infrastructure matches the configuration.\n"
-    lines = "".join("  # null_resource.sim[%d] will be created\n" % index for index in range(adds))
-    suffix = (" %d to import," % imports) if imports else ""
-    return lines + "\nPlan:%s %d to add, %d to change, %d to destroy.\n" % (suffix, adds, changes, destroys)
+        return "\n".join(plan_log.filler(run, "Refreshing state...") + [""]) + plan_log.error_body(
+            "simulated plan failure (the workspace's plan_error knob is set)")
+    return plan_log.plan_body(run)
 
 
 def _apply_lines(run: Run, status: str) -> str:
-    adds, changes, destroys = run.counts[:3]
     if status == "errored":
-        return "Error: simulated apply failure (the workspace's apply_error knob is set)\n"
-    return "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n" % (adds, changes, destroys)
+        return "\n".join(plan_log.filler(run, "Still creating...") + [""]) + plan_log.error_body(
+            "simulated apply failure (the workspace's apply_error knob is set)")
+    return plan_log.apply_body(run)
 
 
 def log_text(run: Run, phase: str) -> str:
