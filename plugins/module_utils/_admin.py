@@ -2,65 +2,42 @@
 # Copyright: (c) 2026, tfe.runs contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Layer 2: the site-admin view of runs. Searching every run of an installation and shaping the results.
+"""Layer 2, the verb "list the runs of an installation" (site admins): search, read, count, shape.
 
 Knows the admin runs API (reference section 6) and the layer-1 client; knows nothing about Ansible.
+A server may ignore the date window, the status filter, ``include`` or paging: each is then made
+good here (filtered on the client, fetched directly, bounded) and said in a warning.
 """
 
 from __future__ import annotations
 
-import re
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, Iterable, List, Optional
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
-from ._api import MAX_PAGE_SIZE, TfeClient, fetch_all_pages, related_id
-from ._runs import ADMIN_FILTER_STATUSES, STATUSES, parse_timestamp, run_result, snake_keys, workspace_summary
+from ._client import TfeClient
+from ._jsonapi import MAX_PAGE_SIZE, api_path, related_id
+from ._outcome import Task, verb
+from ._pages import REPEATED, fetch_pages
+from ._results import run_result, snake_keys, workspace_summary
+from ._statuses import ADMIN_FILTER_STATUSES, STATUSES, run_status
+from ._timestamps import parse_created_time, parse_timestamp, rfc3339
 
 ADMIN_RUNS_PATH = "admin/runs"
 ADMIN_RUN_INCLUDES = ("workspace", "workspace.organization")
 # Four threads at 25 requests/s (the client's limiter) keep well under TFE's 30/s.
 LIST_WORKERS = 4
+# A listing's own bound, whatever the server does: Ansible's task timeout does not stop the module.
+LIST_DEADLINE = 1800.0
+# Workspaces fetched one by one when the server ignored include=workspace (beyond this, names stay null).
+MAX_WORKSPACE_LOOKUPS = 50
 NOT_ADMIN_HINT = ("For /api/v2/admin/runs this means the token does not belong to a site administrator, or this "
                   "service has no admin API (HCP Terraform has none: the admin API exists only on Terraform "
                   "Enterprise).")
 
-_RELATIVE_RE = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
 
 # --- input --------------------------------------------------------------------------------------
-
-
-def parse_created_time(value: str, now: datetime, option: str = "created time") -> datetime:
-    """An absolute UTC time (whole seconds) from ISO 8601 or a relative age such as ``30m``, ``2h``, ``3d``, ``1w``.
-
-    A relative value means "that long before ``now``"; an ISO time without a zone is UTC.
-    """
-    text = str(value).strip()
-    relative = _RELATIVE_RE.match(text)
-    try:
-        if relative:
-            moment = now - timedelta(seconds=int(relative.group(1)) * _UNIT_SECONDS[relative.group(2).lower()])
-        else:
-            # parse_timestamp also accepts a trailing "Z", any fraction, and a date alone (midnight UTC).
-            moment = parse_timestamp(text)
-        if moment is not None:
-            moment = moment.astimezone(timezone.utc).replace(microsecond=0)
-    except (OverflowError, ValueError):
-        # An age reaching before year 1, a time outside years 1-9999 once in UTC, an age of 5,000 digits.
-        raise ValueError("{0} '{1}' is out of range: it must be a time from year 1 to year 9999 UTC".format(
-            option, value)) from None
-    if moment is None:
-        raise ValueError("{0} '{1}' is neither an ISO 8601 time (2025-01-31T09:00:00Z, UTC when no zone is "
-                         "given) nor an age such as 30m, 2h, 3d or 1w".format(option, value))
-    return moment
-
-
-def rfc3339(moment: datetime) -> str:
-    """``2025-01-31T09:00:00Z``: the form ``filter[from]`` and ``filter[to]`` expect."""
-    # isoformat, unlike strftime's %Y, always writes four digits for the year (0999, not 999).
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def normalize_statuses(values: Optional[Iterable[str]]) -> List[str]:
@@ -149,7 +126,7 @@ def check_listing_size(page_size: int, limit: Optional[int]) -> None:
         raise ValueError("limit must be 0 (only the counts) or more, got {0}".format(limit))
 
 
-# --- results ------------------------------------------------------------------------------------
+# --- reading -----------------------------------------------------------------------------------
 
 
 def admin_run_result(run: Dict[str, Any], included: Dict[Any, Dict[str, Any]], site: str) -> Dict[str, Any]:
@@ -171,7 +148,7 @@ def recount_statuses(runs: List[Dict[str, Any]], reported: Dict[str, int]) -> Di
     """Counts of the runs actually returned, keeping every key the API reported (at zero when absent)."""
     counts = {key: 0 for key in reported if key != "total"}
     for run in runs:
-        status = run.get("status") or "unknown"
+        status = run_status(run) or "unknown"
         counts[status] = counts.get(status, 0) + 1
     counts["total"] = len(runs)
     return counts
@@ -188,48 +165,106 @@ def total_count(document: Dict[str, Any]) -> Optional[int]:
 
 @dataclass
 class AdminRunListing:
+    """Raw run resources as listed, with what the server reported and what went wrong on the way."""
+
     runs: List[Dict[str, Any]]
+    included: Dict[Any, Dict[str, Any]]
     status_counts: Dict[str, int]
     total_count: Optional[int]
     pages_fetched: int
     truncated: bool
     warnings: List[str] = field(default_factory=list)
 
-    def result(self) -> Dict[str, Any]:
-        return {"runs": self.runs, "status_counts": self.status_counts, "total_count": self.total_count,
-                "pages_fetched": self.pages_fetched, "truncated": self.truncated}
 
-
-def list_admin_runs(client: TfeClient, search: AdminRunSearch, page_size: int = MAX_PAGE_SIZE,
-                    limit: Optional[int] = None, workers: int = LIST_WORKERS) -> AdminRunListing:
+def read_admin_runs(client: TfeClient, search: AdminRunSearch, page_size: int = MAX_PAGE_SIZE,
+                    limit: Optional[int] = None, workers: int = LIST_WORKERS,
+                    deadline: Optional[float] = None) -> AdminRunListing:
     """Every run of the installation matching ``search``, with counts, in the API's order.
 
-    The date window is applied here as well as sent, because older installations ignore
-    ``filter[from]``/``filter[to]``. When that happens (runs outside the window came back) and the
-    whole list was read, the counts are recomputed from the runs kept; when ``limit`` cut the list
-    short, the server's counts stay and a warning says they include runs outside the window.
+    The date window and the statuses are applied here as well as sent, because some installations
+    ignore ``filter[from]``/``filter[to]`` or ``filter[status]``. When that happens (runs outside the
+    search came back) and the whole list was read, the counts are recomputed from the runs kept;
+    when ``limit`` cut the list short, the server's counts stay and a warning says so.
     """
     check_listing_size(page_size, limit)
-    outside_window = []
+    ignored = set()
 
     def wanted(run: Dict[str, Any]) -> bool:
         if search.run_id is not None and run.get("id") != search.run_id:
             return False  # q is a fuzzy search: other runs can match the ID as a substring
         if search.has_window and not search.in_window(run):
-            outside_window.append(run.get("id"))
+            ignored.add("the created_after/created_before window")
+            return False
+        if search.statuses and run_status(run) not in search.statuses:
+            ignored.add("the status filter")
             return False
         return True
 
-    pages = fetch_all_pages(client, ADMIN_RUNS_PATH, search.params(), page_size=page_size, workers=workers,
-                            limit=limit, select=wanted)
-    runs = [admin_run_result(run, pages.included, client.site_url) for run in pages.items]
-    counts = status_counts(pages.first_page)
-    count = total_count(pages.first_page)
-    warnings = []
-    if (search.run_id is not None or outside_window) and not pages.truncated:
-        counts, count = recount_statuses(runs, counts), len(runs)
-    elif outside_window:
-        warnings.append("This installation ignored the created_after/created_before filters: the runs were "
-                        "filtered here, but status_counts and total_count still include runs outside that window "
-                        "because limit stopped the listing early.")
-    return AdminRunListing(runs, counts, count, pages.pages_fetched, pages.truncated, warnings)
+    deadline = deadline if deadline is not None else time.monotonic() + LIST_DEADLINE
+    pages = fetch_pages(client, ADMIN_RUNS_PATH, search.params(), page_size=page_size, workers=workers,
+                        limit=limit, select=wanted, deadline=deadline)
+    counts, count = status_counts(pages.first_page), total_count(pages.first_page)
+    listing = AdminRunListing(pages.items, pages.included, counts, count, pages.pages_fetched, pages.truncated)
+    if ignored:
+        listing.warnings.append("This installation ignored {0}: the runs were filtered here.".format(
+            " and ".join(sorted(ignored))))
+    if (search.run_id is not None or ignored) and not pages.truncated:
+        listing.status_counts, listing.total_count = recount_statuses(pages.items, counts), len(pages.items)
+    elif ignored:
+        listing.warnings.append("status_counts and total_count still include runs outside the search, because "
+                                "limit stopped the listing early.")
+    served = len(pages.items) + pages.dropped
+    if not pages.truncated and limit is None and search.run_id is None and not ignored and (count or 0) > served:
+        # The server counted more runs than its pages held: it ignored page[number] or page[size].
+        listing.truncated = True
+        listing.warnings.append("This installation reported {0} runs but its pages held {1}: it may ignore "
+                                "page[number] or page[size], so the listing is incomplete.".format(count, served))
+    elif pages.stopped == REPEATED:
+        listing.warnings.append("This installation ignores page[number] (page {0} repeated earlier runs): the listing "
+                                "holds the {1} runs its pages held and may be incomplete.".format(
+                                    pages.pages_fetched, len(pages.items)))
+    elif pages.truncated and limit is None:
+        listing.warnings.append("The listing stopped after {0} pages ({1}): the runs returned are not all the runs "
+                                "that match.".format(pages.pages_fetched, pages.stopped))
+    return listing
+
+
+def _fill_workspaces(client: TfeClient, listing: AdminRunListing, deadline: Optional[float]) -> None:
+    """Fetch the workspaces a server left out of ``included`` (it ignored ``include``), a few at most."""
+    missing = {related_id(run, "workspace") for run in listing.runs} - {None}
+    missing -= {key[1] for key in listing.included if key[0] == "workspaces"}
+    for workspace_id in sorted(missing)[:MAX_WORKSPACE_LOOKUPS]:
+        document = client.get(api_path("workspaces", workspace_id), deadline=deadline) or {}
+        if isinstance(document.get("data"), dict):
+            listing.included[("workspaces", workspace_id)] = document["data"]
+    if len(missing) > MAX_WORKSPACE_LOOKUPS:
+        listing.warnings.append("This installation ignored include=workspace: the names of {0} workspaces were "
+                                "looked up, the others are null.".format(MAX_WORKSPACE_LOOKUPS))
+
+
+@verb
+def list_admin_runs(task: Task, client: TfeClient, *, query: Optional[str] = None,
+                    statuses: Optional[Iterable[str]] = None, created_after: Optional[str] = None,
+                    created_before: Optional[str] = None, run_id: Optional[str] = None,
+                    page_size: int = MAX_PAGE_SIZE, limit: Optional[int] = None,
+                    clock: Callable[[], float] = time.monotonic) -> None:
+    """List the installation's runs for ``tfe_admin_run_info``: never changed, safe in check mode."""
+    task.attempt("list the runs of the installation", hint_404=NOT_ADMIN_HINT)
+    try:
+        check_listing_size(page_size, limit)
+        search = build_search(query=query, statuses=statuses, created_after=created_after,
+                              created_before=created_before, run_id=run_id)
+    except ValueError as error:
+        raise task.fail("Invalid search: {0}".format(error))
+    undocumented = undocumented_filter_statuses(search.statuses)
+    if undocumented:
+        task.warn("The admin runs API does not document filter[status] for {0}; this installation may match no "
+                  "run for them.".format(", ".join(undocumented)))
+    deadline = clock() + LIST_DEADLINE
+    listing = read_admin_runs(client, search, page_size=page_size, limit=limit, deadline=deadline)
+    _fill_workspaces(client, listing, deadline)
+    for warning in listing.warnings:
+        task.warn(warning)
+    task.result.update(runs=[admin_run_result(run, listing.included, client.site_url) for run in listing.runs],
+                       status_counts=listing.status_counts, total_count=listing.total_count,
+                       pages_fetched=listing.pages_fetched, truncated=listing.truncated)

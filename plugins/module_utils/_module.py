@@ -4,23 +4,27 @@
 
 """Layer 3: the Ansible glue. Connection options, credential lookup, the client, clear failures.
 
-Every module is a ``TfeModule``: it declares only its own options, calls the runs layer inside
-``with module.api_errors("what the task was doing"):`` and exits.
+Every module is a ``TfeModule``: it declares only its own options, calls one layer-2 verb and hands
+the verb's ``Outcome`` to ``module.finish``, which exits or fails the same way for every module.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
-from contextlib import contextmanager
 from typing import Any, Dict, Iterator, Optional, Tuple
 from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
-from ._api import REQUESTS_IMPORT_ERROR, RetryPolicy, TfeApiError, TfeClient, TfeHttpError, TfeTransportError, site_url
+from ._budget import DEFAULT_RATE, open_budget
+from ._client import REQUESTS_IMPORT_ERROR, RetryPolicy, TfeClient
 from ._credentials import CREDENTIALS_FILE, find_cli_token
+from ._errors import TfeApiError, TfeHttpError, TfeTransportError
+from ._jsonapi import site_url
+from ._outcome import Outcome
+from ._statuses import CONFIRM_OR_DISCARD, DECIDE_TASK_STAGE, OVERRIDE_OR_DISCARD
 
 ADDRESS_ENV = ("TFE_ADDRESS", "TFE_HOSTNAME")
 TOKEN_ENV = "TFE_TOKEN"
@@ -33,6 +37,8 @@ CONNECTION_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
     "ca_path": {"type": "path"},
     "timeout": {"type": "float", "default": 30.0},
     "max_retries": {"type": "int", "default": 5},
+    "request_rate": {"type": "float", "default": DEFAULT_RATE},
+    "rate_limit_patience": {"type": "float", "default": 300.0},
     "allow_insecure_http": {"type": "bool", "default": False},
 }
 
@@ -44,7 +50,16 @@ _ADVICE = {
          "check the name or ID and the token's permissions.",
     409: "The resource is not in a state that allows this action; it may have changed meanwhile.",
     422: "TFE refused the request as invalid.",
-    429: "TFE kept rate-limiting the requests; retry later or lower the request rate.",
+    429: "TFE kept rate-limiting the requests for longer than the task could wait: raise rate_limit_patience "
+         "or wait_timeout, or lower request_rate (TFE's limit is per user, shared by all of its tokens and jobs).",
+}
+
+# What to do next, per the kind of gate a failed task left a run at (layer 2 names the kind).
+NEXT_STEPS = {
+    CONFIRM_OR_DISCARD: "Apply it with tfe.runs.tfe_run_apply or discard it with tfe.runs.tfe_run_cancel.",
+    OVERRIDE_OR_DISCARD: "Override the policy check in TFE first, or discard the run with tfe.runs.tfe_run_cancel.",
+    DECIDE_TASK_STAGE: "Decide the run task stage in TFE, or discard the run with tfe.runs.tfe_run_cancel.",
+    "force_cancel": "Set force=true to force-cancel it once TFE allows.",
 }
 
 
@@ -92,10 +107,10 @@ class TfeModule(AnsibleModule):
     """An ``AnsibleModule`` with the shared connection options and a lazily built API client."""
 
     def __init__(self, argument_spec: Optional[Dict[str, Any]] = None, hidden_options: Tuple[str, ...] = (),
-                 **kwargs: Any) -> None:
+                 id_options: Tuple[str, ...] = (), **kwargs: Any) -> None:
         """``hidden_options`` are ``no_log`` options whose values are kept out of the invocation and logs
         but not masked in the rest of the output (masking a run variable such as ``3`` would mangle every
-        ``3`` in the result)."""
+        ``3`` in the result). ``id_options`` name TFE objects and are checked by ``check_ids``."""
         spec = {name: dict(option) for name, option in CONNECTION_ARGUMENT_SPEC.items()}
         spec.update(argument_spec or {})
         self._hidden_options = hidden_options  # before super(): argument errors already call fail_json
@@ -107,6 +122,9 @@ class TfeModule(AnsibleModule):
             for value in leaf_strings(self.params.get(name)):
                 if value not in keep:
                     self.no_log_values.discard(value)
+        self.check_ids(*id_options)
+        if (self.params.get("wait_timeout") or 0) < 0:
+            self.fail_json(msg="wait_timeout cannot be negative")
 
     def _invocation(self) -> Dict[str, Any]:
         """The module arguments as echoed in results, hidden options reduced to their keys."""
@@ -169,10 +187,16 @@ class TfeModule(AnsibleModule):
                                "intended.".format(address))
         if params["timeout"] <= 0 or params["max_retries"] < 0:
             self.fail_json(msg="timeout must be positive and max_retries zero or more")
+        if params["request_rate"] <= 0 or params["rate_limit_patience"] < 0:
+            self.fail_json(msg="request_rate must be positive and rate_limit_patience zero or more")
         token = self._token_for(host)
+        budget, problem = open_budget(address, token, rate=params["request_rate"])
+        if problem:
+            self.warn(problem)
         return TfeClient(
             address, token, validate_certs=params["validate_certs"], ca_path=params["ca_path"],
-            timeout=params["timeout"], retry=RetryPolicy(max_retries=params["max_retries"]),
+            timeout=params["timeout"], limiter=budget,
+            retry=RetryPolicy(max_retries=params["max_retries"], patience=params["rate_limit_patience"]),
             user_agent="ansible-core/{0}".format(ANSIBLE_VERSION))
 
     def _token_for(self, host: str) -> str:
@@ -187,19 +211,20 @@ class TfeModule(AnsibleModule):
         self.no_log_values.add(lookup.token)
         return lookup.token
 
-    @contextmanager
-    def api_errors(self, attempted: str, hint_404: str = "", **result: Any) -> Iterator[None]:
-        """Turn a ``TfeApiError`` raised inside the block into ``fail_json`` with a clear message.
-
-        ``result`` keys (``changed``, ``run`` ...) are returned with the failure, so a task that did
-        change something before failing still says so.
-        """
-        try:
-            yield
-        except TfeApiError as error:
-            self.fail_api(error, attempted, hint_404=hint_404, **result)
-        except ValueError as error:
-            self.fail_json(msg="Failed to {0}: {1}".format(attempted, error), **result)
+    def finish(self, outcome: Outcome) -> None:
+        """Exit with the verb's result, or fail with its message and the result so far (``changed`` kept)."""
+        for warning in outcome.warnings:
+            self.warn(warning)
+        failure = outcome.failure
+        if failure is None:
+            self.exit_json(changed=outcome.changed, **outcome.result)
+        elif failure.error is not None:
+            self.fail_api(failure.error, failure.attempted, failure.hint_404, changed=outcome.changed,
+                          **outcome.result)
+        else:
+            advice = NEXT_STEPS.get(failure.next_step or "")
+            self.fail_json(msg=failure.message + (" " + advice if advice else ""), changed=outcome.changed,
+                           **outcome.result)
 
     def fail_api(self, error: TfeApiError, attempted: str, hint_404: str = "", **result: Any) -> None:
         details = {"method": error.method, "path": error.path, "title": error.title, "detail": error.detail,

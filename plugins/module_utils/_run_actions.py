@@ -4,89 +4,28 @@
 
 """Layer 2: acting on an existing run (apply, discard, cancel, force-cancel), idempotently.
 
-One decision table per module says, for the run as TFE reports it, what to do; one loop does it,
-re-reading the run after a 409 (someone else acted first) and deciding again.
+Each verb has a decision table that says, for the run as TFE reports it, what to do; one loop here
+does it, re-reading the run after a 409 (someone else acted first) and deciding again.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Collection, Dict, Optional
 
-from ._api import TfeClient, TfeHttpError, api_path
-from ._runs import RunView, Waiter, get_run, run_action, run_status, status_info, wait_for_run
+from ._client import TfeClient
+from ._errors import TfeHttpError
+from ._jsonapi import api_path
+from ._runs import RunView, get_run, run_view, wait_for_run
+from ._waiting import Waiter
 
-# --- tfe_run_apply --------------------------------------------------------------------------------
-
+# Decisions that POST an action, and the action's path.
 CONFIRM = "confirm"
-ALREADY_APPLYING = "already_applying"
-NOTHING_TO_APPLY = "nothing_to_apply"
-PLAN_ONLY = "plan_only"
-POLICY_OVERRIDE = "policy_override"
-HUMAN_GATE = "human_gate"
-ENDED = "ended"
-STILL_PLANNING = "still_planning"
-
-APPLY_FAILURES = (PLAN_ONLY, POLICY_OVERRIDE, HUMAN_GATE, ENDED)
-
-
-def is_plan_only(run: Dict[str, Any]) -> bool:
-    return bool((run.get("attributes") or {}).get("plan-only"))
-
-
-def decide_apply(run: Dict[str, Any]) -> str:
-    """What applying this run means now. Exactly one outcome for any status."""
-    status = run_status(run)
-    info = status_info(status)
-    if run_action(run, "is-confirmable"):
-        return CONFIRM
-    if info.apply_phase:
-        return ALREADY_APPLYING
-    if is_plan_only(run):
-        return PLAN_ONLY
-    if status == "planned_and_finished":
-        return NOTHING_TO_APPLY
-    if info.final is not None:
-        return ENDED
-    if status == "policy_override":
-        return POLICY_OVERRIDE
-    if info.human_gate:
-        return HUMAN_GATE
-    return STILL_PLANNING
-
-
-# --- tfe_run_cancel -------------------------------------------------------------------------------
-
-ALREADY_FINAL = "already_final"
 DISCARD = "discard"
 CANCEL = "cancel"
 FORCE_CANCEL = "force_cancel"
-CANCEL_REQUESTED = "cancel_requested"
-NOT_YET = "not_yet"
-
-
-def decide_cancel(run: Dict[str, Any], force: bool = False) -> str:
-    """How to stop this run now: discard what waits, cancel what works; final runs need nothing.
-
-    A run that was canceled but hangs (TFE then shows ``force-cancel-available-at``) is force-canceled
-    when ``force`` allows, once ``is-force-cancelable``; otherwise the earlier cancel is left to work.
-    """
-    if status_info(run_status(run)).final is not None:
-        return ALREADY_FINAL
-    if run_action(run, "is-force-cancelable"):
-        return FORCE_CANCEL if force else CANCEL_REQUESTED
-    if (run.get("attributes") or {}).get("force-cancel-available-at"):
-        return NOT_YET if force else CANCEL_REQUESTED
-    if run_action(run, "is-discardable"):
-        return DISCARD
-    if run_action(run, "is-cancelable"):
-        return CANCEL
-    return NOT_YET
-
-
-# --- the shared loop ------------------------------------------------------------------------------
-
 ACTION_PATHS = {CONFIRM: "apply", DISCARD: "discard", CANCEL: "cancel", FORCE_CANCEL: "force-cancel"}
+NO_ACTION = "none"
 
 
 @dataclass
@@ -94,19 +33,22 @@ class ActOutcome:
     view: RunView
     decision: str
     previous_status: str
-    acted: bool = False
     action: Optional[str] = None  # the decision whose POST this task sent and TFE took
     races: int = 0
     polls: int = 0
     timed_out: bool = False
 
+    @property
+    def acted(self) -> bool:
+        return self.action is not None
+
 
 def act_on_run(client: TfeClient, run_id: str, decide: Callable[[Dict[str, Any]], str], *, comment: Optional[str],
-               check_mode: bool, wait_while: List[str], timeout: float, max_races: int = 3,
-               waiter: Optional[Waiter] = None, guard: Optional[Callable[[RunView], None]] = None) -> ActOutcome:
+               check_mode: bool, wait_while: Collection[str], deadline: float, waiter: Waiter, max_races: int = 3,
+               guard: Optional[Callable[[RunView], None]] = None) -> ActOutcome:
     """Read the run, decide, and POST the action the decision names (``ACTION_PATHS``).
 
-    Decisions in ``wait_while`` are waited out (up to ``timeout``) before deciding again; check mode
+    Decisions in ``wait_while`` are waited out (until ``deadline``) before deciding again; check mode
     never waits and never POSTs. A 409 means the run moved meanwhile: re-read and decide again, at
     most ``max_races`` times. ``guard`` may raise before anything is sent (e.g. a workspace check).
     """
@@ -116,8 +58,8 @@ def act_on_run(client: TfeClient, run_id: str, decide: Callable[[Dict[str, Any]]
     outcome = ActOutcome(view, decide(view.run), view.status)
     while True:
         if outcome.decision in wait_while and not check_mode:
-            waited = wait_for_run(client, run_id, lambda run: decide(run) not in wait_while, timeout,
-                                  waiter=waiter, first=outcome.view)
+            waited = wait_for_run(client, run_id, lambda run: decide(run) not in wait_while, deadline, waiter,
+                                  first=outcome.view)
             outcome.view, outcome.polls = waited.value, outcome.polls + waited.polls
             outcome.decision = decide(outcome.view.run)
             if waited.timed_out:
@@ -128,23 +70,21 @@ def act_on_run(client: TfeClient, run_id: str, decide: Callable[[Dict[str, Any]]
         body = {"comment": comment} if comment else {}
         try:
             # Repeating one of these POSTs is harmless: a second one is answered 409 and re-read below.
-            client.post(api_path("runs", run_id, "actions", ACTION_PATHS[outcome.decision]), body, repeatable=True)
+            answer = client.post(api_path("runs", run_id, "actions", ACTION_PATHS[outcome.decision]), body,
+                                 repeatable=True)
         except TfeHttpError as error:
             if error.status != 409 or outcome.races >= max_races:
                 raise
             if error.attempts > 1:
                 # A 409 to a repeated POST most likely answers our own first attempt, which TFE took
                 # but whose answer was lost (a dropped connection, a proxy's 502): the change is ours.
-                outcome.acted, outcome.action = True, outcome.decision
+                outcome.action = outcome.decision
             outcome.races += 1
             outcome.view = get_run(client, run_id)
             outcome.decision = decide(outcome.view.run)
             continue
-        outcome.acted, outcome.action = True, outcome.decision
-        outcome.view = get_run(client, run_id)
+        outcome.action = outcome.decision
+        # TFE answers 202 with no body; a server that answers with the run saves the re-read.
+        answered = run_view(answer) if isinstance((answer or {}).get("data"), dict) else None
+        outcome.view = answered if answered is not None and answered.id == run_id else get_run(client, run_id)
         return outcome
-
-
-def policy_check_ids(run: Dict[str, Any]) -> List[str]:
-    data = ((run.get("relationships") or {}).get("policy-checks") or {}).get("data") or []
-    return [item.get("id") for item in data if isinstance(item, dict) and item.get("id")]

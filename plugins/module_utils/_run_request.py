@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, List, Optional
 
-from ._api import TfeApiError, TfeClient, TfeHttpError, TfeTransportError, api_path
+from ._client import TfeClient
+from ._errors import TfeApiError, TfeHttpError, TfeTransportError
 from ._hcl import hcl_literal
-from ._runs import is_final, is_final_success, parse_timestamp
+from ._jsonapi import api_path
+from ._statuses import is_final, is_final_success
+from ._timestamps import parse_timestamp
 
 # Every operation, so that the workspace run list does not hide plan-only runs (reference §5.3).
 ALL_OPERATIONS = "plan_only,plan_and_apply,save_plan,refresh_only,destroy,empty_apply,action_only"

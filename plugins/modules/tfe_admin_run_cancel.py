@@ -155,16 +155,14 @@ endpoint:
   sample: force_cancel
 """
 
-from ansible_collections.tfe.runs.plugins.module_utils._admin import NOT_ADMIN_HINT
-from ansible_collections.tfe.runs.plugins.module_utils._admin_cancel import (
-    CANCELED, FAILED, NOT_FOUND, AdminCanceller)
+from ansible_collections.tfe.runs.plugins.module_utils._admin_cancel import ENDPOINTS, admin_cancel_runs
 from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
 
 ARGUMENT_SPEC = {
     "run_id": {"type": "str"},
     "run_ids": {"type": "list", "elements": "str"},
     "comment": {"type": "str"},
-    "endpoint": {"type": "str", "choices": ["auto", "force_cancel", "cancel"], "default": "auto"},
+    "endpoint": {"type": "str", "choices": list(ENDPOINTS), "default": "auto"},
     "wait": {"type": "bool", "default": True},
     "wait_timeout": {"type": "int", "default": 60},
 }
@@ -172,30 +170,15 @@ ARGUMENT_SPEC = {
 
 def main() -> None:
     module = TfeModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=[("run_id", "run_ids")],
-                       required_one_of=[("run_id", "run_ids")], supports_check_mode=True)
+                       required_one_of=[("run_id", "run_ids")], supports_check_mode=True,
+                       id_options=("run_id", "run_ids"))
     params = module.params
-    module.check_ids("run_id", "run_ids")
-    run_ids = [params["run_id"]] if params["run_id"] else list(dict.fromkeys(params["run_ids"]))
-    if params["wait_timeout"] < 0:  # empty or blank run IDs were refused by check_ids
-        module.fail_json(msg="wait_timeout cannot be negative")
-    canceller = AdminCanceller(module.client, endpoint=params["endpoint"], comment=params["comment"],
-                               check_mode=module.check_mode, wait=params["wait"], wait_timeout=params["wait_timeout"])
-    runs = []
-    with module.api_errors("read runs through the admin API", hint_404=NOT_ADMIN_HINT):
-        for run_id in run_ids:
-            runs.append(canceller.cancel(run_id))
-    result = {"changed": any(entry["outcome"] == CANCELED for entry in runs), "runs": runs,
-              "endpoint": canceller.detected}
-    if params["run_id"]:
-        result["run"] = runs[0]
-    for warning in canceller.warnings:
-        module.warn(warning)
-    problems = ["{0}: {1} ({2})".format(e["id"], e["outcome"], e.get("reason")) for e in runs
-                if e["outcome"] in (FAILED, NOT_FOUND)]
-    if problems:
-        module.fail_json(msg="Could not cancel {0} of {1} runs: {2}".format(len(problems), len(runs), "; ".join(problems)),
-                         **result)
-    module.exit_json(**result)
+    outcome = admin_cancel_runs(module.client, [params["run_id"]] if params["run_id"] else params["run_ids"],
+                                endpoint=params["endpoint"], comment=params["comment"], wait=params["wait"],
+                                wait_timeout=params["wait_timeout"], check_mode=module.check_mode)
+    if params["run_id"] and outcome.result.get("runs"):
+        outcome.result["run"] = outcome.result["runs"][0]
+    module.finish(outcome)
 
 
 if __name__ == "__main__":

@@ -287,8 +287,7 @@ truncated:
   sample: false
 """
 
-from ansible_collections.tfe.runs.plugins.module_utils._admin import (
-    NOT_ADMIN_HINT, build_search, check_listing_size, list_admin_runs, undocumented_filter_statuses)
+from ansible_collections.tfe.runs.plugins.module_utils._admin import list_admin_runs
 from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
 
 ARGUMENT_SPEC = {
@@ -302,30 +301,14 @@ ARGUMENT_SPEC = {
 }
 
 
-def run_module() -> None:
-    module = TfeModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+def main() -> None:
+    module = TfeModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, id_options=("run_id",),
                        mutually_exclusive=[("query", "run_id"), ("run_id", "limit")])
     params = module.params
-    module.check_ids("run_id")
-    try:
-        check_listing_size(params["page_size"], params["limit"])
-        search = build_search(query=params["query"], statuses=params["status"], created_after=params["created_after"],
-                              created_before=params["created_before"], run_id=params["run_id"])
-    except ValueError as error:
-        module.fail_json(msg="Invalid search: {0}".format(error))
-    undocumented = undocumented_filter_statuses(search.statuses)
-    if undocumented:
-        module.warn("The admin runs API does not document filter[status] for {0}; this installation may match no "
-                    "run for them.".format(", ".join(undocumented)))
-    with module.api_errors("list the runs of the installation", hint_404=NOT_ADMIN_HINT):
-        listing = list_admin_runs(module.client, search, page_size=params["page_size"], limit=params["limit"])
-    for warning in listing.warnings:
-        module.warn(warning)
-    module.exit_json(changed=False, **listing.result())
-
-
-def main() -> None:
-    run_module()
+    module.finish(list_admin_runs(
+        module.client, query=params["query"], statuses=params["status"], created_after=params["created_after"],
+        created_before=params["created_before"], run_id=params["run_id"], page_size=params["page_size"],
+        limit=params["limit"]))
 
 
 if __name__ == "__main__":

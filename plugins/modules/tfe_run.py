@@ -320,13 +320,9 @@ log_tail:
   sample: ["Error: creating EC2 Instance: UnauthorizedOperation", "  with aws_instance.web,"]
 """
 
-from ansible_collections.tfe.runs.plugins.module_utils._hcl import HclError
 from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
-from ansible_collections.tfe.runs.plugins.module_utils._run_request import (
-    RUN_ATTRIBUTES, AmbiguousCreateError, RunRequest, create_run, default_message, find_reusable_run, option_name)
-from ansible_collections.tfe.runs.plugins.module_utils._runs import (
-    RunView, failure_log_tail, get_workspace, is_final, plan_settled, run_report, status_info, wait_for_run,
-    waiting_reason, workspace_summary)
+from ansible_collections.tfe.runs.plugins.module_utils._queue import REUSE_MODES, WAIT_FOR, QueueSpec, queue_run
+from ansible_collections.tfe.runs.plugins.module_utils._run_request import RUN_ATTRIBUTES, option_name
 
 ARGUMENT_SPEC = {
     "workspace_id": {"type": "str"},
@@ -348,42 +344,15 @@ ARGUMENT_SPEC = {
     "debugging_mode": {"type": "bool"},
     "variables": {"type": "dict", "no_log": True},
     "wait": {"type": "bool", "default": True},
-    "wait_for": {"type": "str", "choices": ["plan", "final"], "default": "final"},
+    "wait_for": {"type": "str", "choices": list(WAIT_FOR), "default": "final"},
     "wait_timeout": {"type": "int", "default": 3600},
-    "reuse": {"type": "str", "choices": ["never", "active", "any"], "default": "never"},
+    "reuse": {"type": "str", "choices": list(REUSE_MODES), "default": "never"},
 }
 
 
 def option_for(attribute: str) -> str:
     """The module option of a run attribute; ``message`` is reserved by ansible-core, hence ``run_message``."""
     return "run_message" if attribute == "message" else option_name(attribute)
-
-
-def build_request(module: TfeModule) -> RunRequest:
-    """The run request from the options, refused before any API call when it cannot work."""
-    params = module.params
-    if params["reuse"] != "never" and not params["run_message"]:
-        module.fail_json(msg="reuse={0} needs a message (message or run_message): reuse matches runs by their "
-                             "message".format(params["reuse"]))
-    attributes = {name: params[option_for(name)] for name in RUN_ATTRIBUTES if params[option_for(name)] is not None}
-    attributes.setdefault("message", default_message())
-    request = RunRequest("", attributes, params["variables"], params["configuration_version_id"])
-    problems = request.problems()
-    try:
-        request.rendered_variables()
-    except HclError as error:
-        problems.append(str(error))
-    if params["wait_timeout"] < 0:
-        problems.append("wait_timeout cannot be negative")
-    if problems:
-        module.fail_json(msg="Invalid run options: {0}.".format("; ".join(problems)))
-    return request
-
-
-def workspace_label(params: dict) -> str:
-    if params["workspace_id"]:
-        return "workspace {0}".format(params["workspace_id"])
-    return "workspace {0}/{1}".format(params["organization"], params["workspace"])
 
 
 def main() -> None:
@@ -394,64 +363,15 @@ def main() -> None:
         required_one_of=[("workspace_id", "workspace")],
         supports_check_mode=True,
         hidden_options=("variables",),
+        id_options=("workspace_id", "organization", "workspace", "configuration_version_id"),
     )
     params = module.params
-    module.check_ids("workspace_id", "organization", "workspace", "configuration_version_id")
-    request = build_request(module)
-    client = module.client
-    where = workspace_label(params)
-
-    with module.api_errors("find " + where):
-        workspace = get_workspace(client, params["workspace_id"], params["organization"], params["workspace"])
-    request.workspace_id = workspace.get("id")
-    result = {"changed": False, "reused": False, "recovered": False, "polls": 0,
-              "attributes": request.sent_attributes(), "workspace": workspace_summary(workspace),
-              "run": None, "plan": None, "apply": None, "phase_durations": {}}
-
-    summary = result["workspace"]
-    runs_url = "{0}/app/{1}/workspaces/{2}/runs".format(client.site_url, summary["organization"], summary["name"])
-    existing = None
-    if params["reuse"] != "never":
-        with module.api_errors("look for a run to reuse on " + where, **result):
-            existing = find_reusable_run(client, request, params["reuse"])
-    if existing is not None:
-        result.update(reused=True, **run_report(RunView(existing), workspace, client.site_url))
-    if module.check_mode:
-        result.update(changed=existing is None, would_queue=existing is None)
-        module.exit_json(**result)
-
-    if existing is None:
-        with module.api_errors("queue a run on " + where, **result,
-                               hint_404="Organization tokens cannot queue runs: use a user or team token."):
-            try:
-                created = create_run(client, request)
-            except AmbiguousCreateError as error:
-                module.fail_json(msg="Queueing a run on {0} may or may not have worked: {1}. Check the workspace's "
-                                     "runs at {2} before trying again.".format(where, error.describe(), runs_url),
-                                 candidate_run_ids=error.candidate_ids, **result)
-        result.update(changed=True, recovered=created.recovered,
-                      **run_report(RunView(created.run), workspace, client.site_url))
-        run = created.run
-    else:
-        run = existing
-
-    if not params["wait"]:
-        module.exit_json(**result)
-
-    done = plan_settled if params["wait_for"] == "plan" else is_final
-    with module.api_errors("wait for run {0}".format(run.get("id")), **result):
-        outcome = wait_for_run(client, run.get("id"), done, params["wait_timeout"])
-    view = outcome.value
-    result.update(polls=outcome.polls, **run_report(view, workspace, client.site_url))
-    if status_info(view.status).final == "failure":
-        result["log_tail"] = failure_log_tail(client, view)
-        module.fail_json(msg="Run {0} on {1} ended {2}. See {3}".format(
-            view.run.get("id"), where, view.status, result["run"]["web_url"]), **result)
-    if outcome.timed_out:
-        module.fail_json(msg="Run {0} on {1} is not {2} after {3} seconds: {4}. See {5}".format(
-            view.run.get("id"), where, "settled" if params["wait_for"] == "plan" else "final",
-            params["wait_timeout"], waiting_reason(view.run), result["run"]["web_url"]), **result)
-    module.exit_json(**result)
+    spec = QueueSpec(
+        attributes={name: params[option_for(name)] for name in RUN_ATTRIBUTES}, workspace_id=params["workspace_id"],
+        organization=params["organization"], workspace=params["workspace"], variables=params["variables"],
+        configuration_version_id=params["configuration_version_id"], reuse=params["reuse"], wait=params["wait"],
+        wait_for=params["wait_for"], wait_timeout=params["wait_timeout"])
+    module.finish(queue_run(module.client, spec, check_mode=module.check_mode))
 
 
 if __name__ == "__main__":

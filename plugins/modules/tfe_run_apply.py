@@ -111,6 +111,14 @@ decision:
   returned: always
   type: str
   sample: confirm
+action:
+  description:
+    - What this task did (or would do in check mode) to the run, V(confirm) or V(none). The same key as
+      M(tfe.runs.tfe_run_cancel) returns.
+  returned: always
+  type: str
+  sample: confirm
+  version_added: 0.2.0
 previous_status:
   description: The run's status when the task first read it.
   returned: always
@@ -161,13 +169,9 @@ log_tail:
   sample: ["Error: deleting S3 Bucket (logs): BucketNotEmpty"]
 """
 
-import time
 
-from ansible_collections.tfe.runs.plugins.module_utils import _run_actions as actions
-from ansible_collections.tfe.runs.plugins.module_utils._api import related_id
+from ansible_collections.tfe.runs.plugins.module_utils._apply import apply_run
 from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
-from ansible_collections.tfe.runs.plugins.module_utils._runs import (
-    RunView, failure_log_tail, is_final, run_report, status_info, wait_for_run, waiting_reason)
 
 ARGUMENT_SPEC = {
     "run_id": {"type": "str", "required": True},
@@ -179,75 +183,13 @@ ARGUMENT_SPEC = {
 }
 
 
-def refusal(decision: str, view: RunView) -> str:
-    run_id = view.run.get("id")
-    if decision == actions.PLAN_ONLY:
-        return "Run {0} is plan-only: plan-only runs cannot be applied. Queue a run without plan_only.".format(run_id)
-    if decision == actions.POLICY_OVERRIDE:
-        checks = ", ".join(actions.policy_check_ids(view.run)) or "its policy check"
-        return ("Run {0} cannot be applied: a soft-mandatory policy failed ({1}). Override the policy check in TFE "
-                "first, or discard the run with tfe.runs.tfe_run_cancel.".format(run_id, checks))
-    if decision == actions.HUMAN_GATE:
-        return "Run {0} cannot be applied now: {1}.".format(run_id, waiting_reason(view.run))
-    if decision == actions.STILL_PLANNING:
-        return "Run {0} is still {1} and cannot be confirmed yet; set wait_for_plan=true to wait.".format(
-            run_id, view.status)
-    return "Run {0} cannot be applied: it already ended {1}.".format(run_id, view.status)
-
-
 def main() -> None:
-    module = TfeModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = TfeModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, id_options=("run_id", "workspace_id"))
     params = module.params
-    module.check_ids("run_id", "workspace_id")
-    if params["wait_timeout"] < 0:
-        module.fail_json(msg="wait_timeout cannot be negative")
-    client = module.client
-    run_id = params["run_id"]
-    started = time.monotonic()
-
-    def same_workspace(view: RunView) -> None:
-        found = related_id(view.run, "workspace")
-        if params["workspace_id"] and found != params["workspace_id"]:
-            module.fail_json(msg="Run {0} belongs to workspace {1}, not {2}: nothing was confirmed.".format(
-                run_id, found, params["workspace_id"]))
-
-    with module.api_errors("apply run " + run_id):
-        outcome = actions.act_on_run(
-            client, run_id, actions.decide_apply, comment=params["comment"], check_mode=module.check_mode,
-            wait_while=[actions.STILL_PLANNING] if params["wait_for_plan"] else [], timeout=params["wait_timeout"],
-            guard=same_workspace)
-    view = outcome.view
-    predicted = outcome.decision == actions.CONFIRM or (
-        outcome.decision == actions.STILL_PLANNING and not view.run.get("attributes", {}).get("auto-apply"))
-    result = {"changed": outcome.acted or (module.check_mode and predicted), "decision": outcome.decision,
-              "previous_status": outcome.previous_status, "polls": outcome.polls,
-              **run_report(view, None, client.site_url)}
-    if module.check_mode and outcome.decision in (actions.CONFIRM, actions.STILL_PLANNING, actions.ALREADY_APPLYING,
-                                                  actions.NOTHING_TO_APPLY):
-        module.exit_json(**result)
-    if outcome.timed_out:
-        module.fail_json(msg="Run {0} could not be confirmed within {1} seconds: {2}. See {3}".format(
-            run_id, params["wait_timeout"], waiting_reason(view.run), result["run"]["web_url"]), **result)
-    if outcome.decision in actions.APPLY_FAILURES or outcome.decision == actions.STILL_PLANNING:
-        module.fail_json(msg=refusal(outcome.decision, view), **result)
-    if outcome.decision == actions.NOTHING_TO_APPLY or not params["wait"]:
-        module.exit_json(**result)
-
-    remaining = params["wait_timeout"] - (time.monotonic() - started)
-    with module.api_errors("wait for the apply of run " + run_id, **result):
-        waited = wait_for_run(client, run_id, is_final, remaining, first=view)
-    view = waited.value
-    result.update(polls=result["polls"] + waited.polls, **run_report(view, None, client.site_url))
-    if status_info(view.status).final == "failure":
-        result["log_tail"] = failure_log_tail(client, view)
-        module.fail_json(msg="Run {0} ended {1}. See {2}".format(run_id, view.status, result["run"]["web_url"]), **result)
-    if waited.timed_out:
-        # wait_timeout covers the whole task: a long plan may leave the apply little or no time.
-        module.fail_json(msg="Run {0} is still {1} {2} seconds after the task began (the wait for its plan included): "
-                             "{3}. Raise wait_timeout, or run the task again to keep waiting; it will not confirm "
-                             "twice. See {4}".format(run_id, view.status, params["wait_timeout"],
-                                                     waiting_reason(view.run), result["run"]["web_url"]), **result)
-    module.exit_json(**result)
+    module.finish(apply_run(
+        module.client, params["run_id"], comment=params["comment"], workspace_id=params["workspace_id"],
+        wait_for_plan=params["wait_for_plan"], wait=params["wait"], wait_timeout=params["wait_timeout"],
+        check_mode=module.check_mode))
 
 
 if __name__ == "__main__":

@@ -46,12 +46,15 @@ options:
     description:
       - When a normal cancel does not end the run, force-cancel it as soon as TFE allows (needs workspace admin
         rights). A force-cancel kills Terraform at once and may lose state being written.
-      - Only has an effect with O(wait=true).
+      - Only has an effect with O(wait=true): the force-cancel is sent once the normal cancel was sent and
+        TFE's cool-off has passed, which the task waits for.
     type: bool
     default: false
   wait:
     description:
-      - Wait until the run is final.
+      - Wait until the run is final. With V(false) the task sends the discard or cancel the run allows now
+        and ends; a run that nothing can stop at this moment is reported with RV(decision=not_yet)
+        and left alone.
     type: bool
     default: true
   wait_timeout:
@@ -81,10 +84,20 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+decision:
+  description:
+    - What the run's state called for when the task read it. V(discard), V(cancel), V(force_cancel),
+      V(already_final), V(cancel_requested) (a cancel was sent before and is still taking effect),
+      or V(not_yet) (nothing can stop it at this moment, for example during the force-cancel cool-off).
+      The same key as M(tfe.runs.tfe_run_apply) returns.
+  returned: always
+  type: str
+  sample: discard
+  version_added: 0.2.0
 action:
   description:
     - What this task did (or would do in check mode) V(discard), V(cancel), V(force_cancel), or V(none)
-      when the run was already final.
+      when the run was already final or nothing could be sent.
   returned: always
   type: str
   sample: discard
@@ -131,11 +144,9 @@ polls:
   sample: 3
 """
 
-import time
 
-from ansible_collections.tfe.runs.plugins.module_utils import _run_actions as actions
 from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
-from ansible_collections.tfe.runs.plugins.module_utils._runs import is_final, run_action, run_report, wait_for_run
+from ansible_collections.tfe.runs.plugins.module_utils._stop import stop_run
 
 ARGUMENT_SPEC = {
     "run_id": {"type": "str", "required": True},
@@ -147,60 +158,10 @@ ARGUMENT_SPEC = {
 
 
 def main() -> None:
-    module = TfeModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = TfeModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, id_options=("run_id",))
     params = module.params
-    module.check_ids("run_id")
-    if params["wait_timeout"] < 0:
-        module.fail_json(msg="wait_timeout cannot be negative")
-    client = module.client
-    run_id = params["run_id"]
-    started = time.monotonic()
-
-    with module.api_errors("stop run " + run_id, hint_404="Organization tokens cannot act on runs."):
-        outcome = actions.act_on_run(client, run_id, lambda run: actions.decide_cancel(run, params["force"]),
-                                     comment=params["comment"], check_mode=module.check_mode,
-                                     wait_while=[actions.NOT_YET], timeout=params["wait_timeout"])
-    decision = outcome.decision
-    action = outcome.action or "none"
-    if module.check_mode and decision in (actions.DISCARD, actions.CANCEL, actions.FORCE_CANCEL):
-        action = decision
-    elif module.check_mode and decision == actions.NOT_YET:
-        action = actions.FORCE_CANCEL if params["force"] and outcome.view.run.get("attributes", {}).get(
-            "force-cancel-available-at") else actions.CANCEL  # it becomes possible next
-    result = {"changed": action != "none", "action": action, "previous_status": outcome.previous_status,
-              "polls": outcome.polls, **run_report(outcome.view, None, client.site_url)}
-    if module.check_mode or not params["wait"] or decision == actions.ALREADY_FINAL:
-        module.exit_json(**result)
-    if outcome.timed_out:
-        module.fail_json(msg="Run {0} could be neither discarded nor canceled within {1} seconds (still {2}).".format(
-            run_id, params["wait_timeout"], outcome.view.status), **result)
-
-    def remaining() -> float:
-        return params["wait_timeout"] - (time.monotonic() - started)
-
-    def stopped_or_forceable(run: dict) -> bool:
-        return is_final(run) or (params["force"] and run_action(run, "is-force-cancelable"))
-
-    with module.api_errors("wait for run {0} to stop".format(run_id), **result):
-        waited = wait_for_run(client, run_id, stopped_or_forceable, remaining(), first=outcome.view)
-        view, polls = waited.value, waited.polls
-        if params["force"] and not is_final(view.run) and run_action(view.run, "is-force-cancelable"):
-            # Our own cancel did not end the run: it hangs, and TFE now allows the force-cancel.
-            forced = actions.act_on_run(client, run_id, lambda run: actions.decide_cancel(run, force=True),
-                                        comment=params["comment"], check_mode=False, wait_while=[],
-                                        timeout=remaining())
-            if forced.acted:
-                result.update(action=forced.action, changed=True)
-            waited = wait_for_run(client, run_id, is_final, remaining(), first=forced.view)
-            view, polls = waited.value, polls + waited.polls
-    result.update(polls=result["polls"] + polls, **run_report(view, None, client.site_url))
-    if not is_final(view.run):
-        available = (view.run.get("attributes") or {}).get("force-cancel-available-at")
-        hint = " A cancel was sent but the run hangs; force-cancel is available from {0}: set force=true to use it.".format(
-            available) if (available and not params["force"]) else ""
-        module.fail_json(msg="Run {0} is still {1} after {2} seconds.{3}".format(
-            run_id, view.status, params["wait_timeout"], hint), **result)
-    module.exit_json(**result)
+    module.finish(stop_run(module.client, params["run_id"], comment=params["comment"], force=params["force"],
+                           wait=params["wait"], wait_timeout=params["wait_timeout"], check_mode=module.check_mode))
 
 
 if __name__ == "__main__":

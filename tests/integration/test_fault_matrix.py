@@ -269,3 +269,96 @@ def test_token_revoked_midway_fails_clearly_and_stops(ansible_for, sim, module):
     else:
         assert len(refused) == 1, refused
     assert_promises(result, played, sim, target)
+
+
+# --- a server that deviates from the contract ---------------------------------------------------
+
+# Installation knobs of the simulator that make it behave as real installations, proxies and old
+# releases have been seen to: each module must stay correct (or fail clearly) and never loop.
+DEVIATIONS = {
+    "paging ignored, first page only": {"paging": "ignored_first_page"},
+    "paging ignored, everything at once": {"paging": "ignored_everything"},
+    "include ignored": {"ignore_include": True},
+    "admin list hides final runs": {"admin_list_hides_final": True},
+    "admin cancel answers an empty 200, list hides final runs": {"admin_cancel_answer": "empty",
+                                                                 "admin_list_hides_final": True},
+    "run actions answer 200 with the run": {"run_action_answer": "document_200"},
+    "pending runs shown force-cancelable": {"pending_force_cancelable": True},
+    "status filter ignored": {"ignore_status_filter": True},
+}
+
+
+def listed_first_page_only(result, sim, args):
+    """A server that always sends the same 20 runs and no pagination: what it served, flagged incomplete."""
+    assert result["changed"] is False and len(result["runs"]) == 20 and result["truncated"] is True
+    assert any("incomplete" in warning for warning in result.get("warnings", [])), result.result
+
+
+def listed_at_once(result, sim, args):
+    """Everything on page 1, page 2 the same again: the whole list, two pages read, and a warning."""
+    assert result["changed"] is False and len({run["id"] for run in result["runs"]}) == HISTORY
+    assert result["pages_fetched"] == 2 and any("page[number]" in w for w in result.get("warnings", []))
+
+
+def listed_nothing_final(result, sim, args):
+    assert result["changed"] is False and result["runs"] == []  # every history run is final, hence hidden
+
+
+def with_summaries(check):
+    def checked(result, sim, args):
+        check(result, sim, args)
+        assert result["plan"] and result["plan"]["id"] and result["workspace"]["name"], result.result
+    return checked
+
+
+def canceled_unconfirmed(result, sim, args):
+    assert result["changed"] is True and result["run"]["outcome"] == "canceled", result.result
+    assert sim.runs(workspace="acme/stuck")[0]["status"] in ("canceled", "force_canceled")
+
+
+EXPECTED = {
+    ("paging ignored, first page only", "tfe_admin_run_info"): listed_first_page_only,
+    ("paging ignored, everything at once", "tfe_admin_run_info"): listed_at_once,
+    ("include ignored", "tfe_run"): with_summaries(run_applied),
+    ("include ignored", "tfe_run_apply"): with_summaries(confirmed),
+    ("admin list hides final runs", "tfe_admin_run_info"): listed_nothing_final,
+    ("admin cancel answers an empty 200, list hides final runs", "tfe_admin_run_info"): listed_nothing_final,
+    ("admin cancel answers an empty 200, list hides final runs", "tfe_admin_run_cancel"): canceled_unconfirmed,
+}
+DEVIATION_CELLS = [(name, module) for name in DEVIATIONS for module in TARGETS]
+
+
+@pytest.mark.parametrize("deviation, module", DEVIATION_CELLS, ids=["{0} / {1}".format(d, m) for d, m in DEVIATION_CELLS])
+def test_deviating_server(ansible_for, sim, deviation: str, module: str):
+    target = TARGETS[module]
+    args = target.setup(sim)
+    sim.set_installation(**DEVIATIONS[deviation])
+    result, played = play(ansible_for, sim, target, args)
+    assert not result.failed, "{0}\n{1}".format(result.result, played.output)
+    EXPECTED.get((deviation, module), target.succeeded)(result, sim, args)
+    # Fetching what include= should have brought costs one request per missing resource.
+    assert_promises(result, played, sim, target, extra_requests=3)
+
+
+def test_a_pending_run_shown_force_cancelable_is_stopped_with_force(ansible_for, sim):
+    """A server showing is-force-cancelable on a run nobody canceled: the run is still stopped the normal way."""
+    sim.set_installation(pending_force_cancelable=True)
+    target = TARGETS["tfe_run_cancel"]
+    run_id = sim.create_runs("acme/queue", status="pending", stuck=True)[0]
+    result, played = play(ansible_for, sim, target, {"run_id": run_id, "force": True, "wait_timeout": 60})
+    assert not result.failed, played.output
+    assert result["changed"] is True and result["action"] in ("discard", "cancel")
+    assert result["run"]["status"] in ("discarded", "canceled")
+    assert_promises(result, played, sim, target)
+
+
+def test_an_ignored_status_filter_is_applied_on_the_client(ansible_for, sim):
+    sim.set_installation(ignore_status_filter=True)
+    target = TARGETS["tfe_admin_run_info"]
+    history(sim)
+    planning = sim.create_runs("acme/stuck", status="planning")
+    result, played = play(ansible_for, sim, target, {"status": ["planning"]})
+    assert not result.failed, played.output
+    assert [run["id"] for run in result["runs"]] == planning and result["total_count"] == 1
+    assert any("status filter" in warning for warning in result.get("warnings", [])), result.result
+    assert_promises(result, played, sim, target)

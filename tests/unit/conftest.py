@@ -17,3 +17,10 @@ def server():
     scripted = ScriptedServer().start()
     yield scripted
     scripted.stop()
+
+
+@pytest.fixture(autouse=True)
+def private_budget_directory(tmp_path, monkeypatch):
+    """Modules share a machine-wide request budget in a state directory: each test gets its own, so no
+    test writes into the developer's home or inherits another test's 429 hold."""
+    monkeypatch.setenv("TFE_RUNS_BUDGET_DIR", str(tmp_path / "budget"))

@@ -17,10 +17,12 @@ from email.utils import format_datetime
 import pytest
 import requests
 
-from ansible_collections.tfe.runs.plugins.module_utils import _api
-from ansible_collections.tfe.runs.plugins.module_utils._api import (
-    RateLimiter, RetryPolicy, TfeClient, TfeHttpError, TfeTransportError, api_base_url, api_path, next_page_number,
-    server_retry_delay, site_url, strip_urls)
+from ansible_collections.tfe.runs.plugins.module_utils import _client as _api
+from ansible_collections.tfe.runs.plugins.module_utils._budget import RateLimiter
+from ansible_collections.tfe.runs.plugins.module_utils._client import RetryPolicy, TfeClient, server_retry_delay
+from ansible_collections.tfe.runs.plugins.module_utils._errors import TfeHttpError, TfeTransportError, strip_urls
+from ansible_collections.tfe.runs.plugins.module_utils._jsonapi import api_path, site_url
+from ansible_collections.tfe.runs.plugins.module_utils._pages import announced_pages, fetch_pages
 from ansible_collections.tfe.runs.plugins.module_utils._version import COLLECTION_VERSION
 from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply, ScriptedServer
 
@@ -29,17 +31,26 @@ COLLECTION_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", 
 
 
 class Sleeps(list):
-    """Records requested sleeps instead of sleeping."""
+    """Records requested sleeps instead of sleeping, and moves a virtual clock by them."""
+
+    def __init__(self):
+        super().__init__()
+        self.now = 1000.0
 
     def __call__(self, seconds):
         self.append(seconds)
+        self.now += seconds
+
+    def clock(self):
+        return self.now
 
 
 def make_client(server, sleeps=None, **kwargs):
     # The limiter's own waits (a 429's hold) are not what these tests measure: never really sleep.
-    kwargs.setdefault("limiter", RateLimiter(rate=1000, burst=1000, sleep=lambda seconds: None))
-    return TfeClient(server.url, TOKEN, sleep=sleeps if sleeps is not None else Sleeps(),
-                     rng=random.Random(7), **kwargs)
+    kwargs.setdefault("limiter", RateLimiter(rate=1000, burst=1000, list_rate=1000, list_burst=1000, sleep=lambda seconds: None))
+    sleeps = sleeps if sleeps is not None else Sleeps()
+    kwargs.setdefault("clock", sleeps.clock)
+    return TfeClient(server.url, TOKEN, sleep=sleeps, rng=random.Random(7), **kwargs)
 
 
 # --- addresses and paths ---------------------------------------------------------------------
@@ -58,7 +69,6 @@ def make_client(server, sleeps=None, **kwargs):
 ])
 def test_site_url_accepts_every_address_form(address, expected):
     assert site_url(address) == expected
-    assert api_base_url(address) == expected + "/api/v2"
 
 
 @pytest.mark.parametrize("address", ["ftp://tfe.example.com", "https://", "https:///api/v2"])
@@ -231,7 +241,8 @@ def test_429_honours_the_server_hint_for_any_method(server, headers, expected_sl
     document = make_client(server, sleeps).post("runs", {"data": {}})
     assert document["data"]["id"] == "run-1"
     assert len(server.requests) == 2
-    assert expected_sleep in sleeps
+    # The server's delay, plus up to a second of jitter so that clients told the same reset spread out.
+    assert len(sleeps) == 1 and expected_sleep <= sleeps[0] <= expected_sleep + 1.0
 
 
 def test_retry_after_as_http_date():
@@ -246,7 +257,7 @@ def test_429_without_hints_backs_off_exponentially_with_jitter(server):
     make_client(server, sleeps).get("runs")
     assert len(sleeps) == 3
     for number, slept in enumerate(sleeps):
-        assert 0.5 * 2 ** number <= slept <= 2 ** number
+        assert 0.5 * 2 ** number <= slept <= 2 ** number + 1.0
 
 
 @pytest.mark.parametrize("status", [502, 503, 504])
@@ -320,13 +331,33 @@ def test_retries_stop_at_max_retries(server):
     assert "after 4 attempts" in str(caught.value)
 
 
-def test_total_sleep_is_capped(server):
+def test_total_sleep_of_server_errors_is_capped(server):
+    server.default = lambda request: Reply(status=503, headers={"Retry-After": "50"})
+    sleeps = Sleeps()
+    with pytest.raises(TfeHttpError) as caught:
+        make_client(server, sleeps, retry=RetryPolicy(max_retries=10, max_total_sleep=20)).get("runs")
+    assert sum(sleeps) <= 20 and caught.value.status == 503
+
+
+def test_a_429_is_retried_for_the_patience_not_a_count(server):
+    """A 429 was not processed: retried as long as the task has time, never failed after N tries."""
     server.default = lambda request: rate_limited(**{"Retry-After": "50"})
     sleeps = Sleeps()
     with pytest.raises(TfeHttpError) as caught:
-        make_client(server, sleeps, retry=RetryPolicy(max_retries=10, max_total_sleep=120)).get("runs")
-    assert sum(sleeps) <= 120 and len(sleeps) == 2
-    assert caught.value.status == 429 and caught.value.retry_after == 50
+        make_client(server, sleeps, retry=RetryPolicy(max_retries=1, patience=300)).get("runs")
+    assert len(sleeps) == 5 and all(50 <= slept <= 51 for slept in sleeps) and sum(sleeps) < 300
+    assert caught.value.status == 429 and caught.value.retry_after == 50 and caught.value.attempts == 6
+    server.default = lambda request: rate_limited(**{"Retry-After": "1"})
+    server.queue(*[rate_limited(**{"Retry-After": "1"}) for _ in range(20)], Reply(body={"data": []}))
+    assert make_client(server, retry=RetryPolicy(max_retries=1)).get("runs") == {"data": []}
+
+
+def test_a_429_while_waiting_is_retried_up_to_the_wait_deadline(server):
+    server.default = lambda request: rate_limited(**{"X-RateLimit-Reset": "10"})
+    sleeps = Sleeps()
+    with pytest.raises(TfeHttpError):
+        make_client(server, sleeps, retry=RetryPolicy(patience=5)).get("runs/run-1", deadline=sleeps.now + 100)
+    assert len(sleeps) == 9 and sleeps.now <= 1100  # past the patience, never past the deadline
 
 
 def test_no_sleep_runs_past_the_callers_deadline(server):
@@ -394,21 +425,24 @@ def pages(*documents):
     return [Reply(body=document) for document in documents]
 
 
+def fetched_ids(server, path, params=None, page_size=2):
+    return [item["id"] for item in fetch_pages(make_client(server), path, params, page_size=page_size).items]
+
+
 def test_pages_follow_next_page_numbers_not_links(server):
     server.queue(*pages(page([1, 2], 1, **{"next-page": 2, "total-pages": 3}),
                         page([3, 4], 2, **{"next-page": 3, "total-pages": 3}),
                         page([5], 3, **{"next-page": None, "total-pages": 3})))
-    ids = [item["id"] for item in make_client(server).iter_items("admin/runs", {"q": "x"}, page_size=2)]
-    assert ids == ["run-1", "run-2", "run-3", "run-4", "run-5"]
+    assert fetched_ids(server, "admin/runs", {"q": "x"}) == ["run-1", "run-2", "run-3", "run-4", "run-5"]
     assert [r.query["page[number]"] for r in server.requests] == ["1", "2", "3"]
     assert all(r.query["page[size]"] == "2" and r.query["q"] == "x" for r in server.requests)
 
 
 def test_endpoints_without_totals_end_on_a_short_or_empty_page(server):
     server.queue(*pages(page([1, 2], 1), page([3], 2)))
-    assert len(list(make_client(server).iter_items("organizations/o/runs", page_size=2))) == 3
+    assert len(fetched_ids(server, "organizations/o/runs")) == 3
     server.queue(*pages(page([1, 2], 1), page([], 2)))
-    assert len(list(make_client(server).iter_items("organizations/o/runs", page_size=2))) == 2
+    assert len(fetched_ids(server, "organizations/o/runs")) == 2
 
 
 def test_page_size_is_clamped_to_the_api_maximum(server):
@@ -416,15 +450,15 @@ def test_page_size_is_clamped_to_the_api_maximum(server):
     assert server.requests[0].query["page[size]"] == "100"
 
 
-@pytest.mark.parametrize("document, current, expected", [
-    ({"data": []}, 999, None),
-    (page([1], 2, **{"next-page": 2}), 2, None),
-    (page([1], 1, **{"total-pages": 4}), 1, 2),
-    (page([1], 4, **{"total-pages": 4}), 4, None),
-    (page([1], 1, **{"next-page": None}), 1, None),
+@pytest.mark.parametrize("document, expected", [
+    ({"data": []}, None),
+    (page([1], 1, **{"total-pages": 4}), 4),
+    (page([1], 1, **{"total-count": 7, "page-size": 2}), 4),
+    (page([1], 3, **{"next-page": None}), 3),
+    ({"data": [{"id": "run-1"}], "meta": {"pagination": "nonsense"}}, None),
 ])
-def test_next_page_number_edge_cases(document, current, expected):
-    assert next_page_number(document, current, 1) == expected
+def test_announced_pages_reads_every_form_of_total(document, expected):
+    assert announced_pages(document, 2) == expected
 
 
 # --- client-side rate limit --------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 
 from ansible_collections.tfe.runs.plugins.module_utils import _module
 from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
+from ansible_collections.tfe.runs.plugins.module_utils._outcome import verb
 from ansible_collections.tfe.runs.tests.unit.module_runner import run_module
 from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply
 
@@ -19,15 +20,18 @@ TOKEN = "tok-glue-Zr8Qp3Lx7Wm2Nv5Kb9Hc4Jd6"
 ENVIRONMENT = ("TFE_ADDRESS", "TFE_HOSTNAME", "TFE_TOKEN", "TF_TOKEN_127_0_0_1")
 
 
+@verb
+def read_path(task, client, path):
+    """A verb as small as a verb gets: read one API path (if given), return what came back."""
+    task.attempt("read " + (path or "nothing"))
+    task.result.update(document=client.get(path) if path else None, site=client.site_url,
+                       echo="the token is " + client._token)
+
+
 def probe_main():
-    """A module as small as a module gets: read one API path (if given), return what came back."""
+    """A module as small as a module gets: one verb, finished the way every module finishes."""
     module = TfeModule(argument_spec={"path": {"type": "str"}}, supports_check_mode=True)
-    document = None
-    if module.params["path"]:
-        with module.api_errors("read " + module.params["path"]):
-            document = module.client.get(module.params["path"])
-    module.exit_json(changed=False, document=document, site=module.client.site_url,
-                     echo="the token is " + module.client._token)
+    module.finish(read_path(module.client, module.params["path"]))
 
 
 @pytest.fixture(autouse=True)

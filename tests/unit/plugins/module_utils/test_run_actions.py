@@ -8,12 +8,21 @@ and the act-then-race loop against a real local server."""
 from __future__ import annotations
 
 import random
+import time
+from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.tfe.runs.plugins.module_utils import _run_actions as actions
-from ansible_collections.tfe.runs.plugins.module_utils._api import RateLimiter, RetryPolicy, TfeClient, TfeHttpError
-from ansible_collections.tfe.runs.plugins.module_utils._runs import STATUSES, Waiter
+from ansible_collections.tfe.runs.plugins.module_utils import _apply, _run_actions, _stop
+from ansible_collections.tfe.runs.plugins.module_utils._budget import RateLimiter
+from ansible_collections.tfe.runs.plugins.module_utils._client import RetryPolicy, TfeClient
+from ansible_collections.tfe.runs.plugins.module_utils._errors import TfeHttpError
+from ansible_collections.tfe.runs.plugins.module_utils._statuses import STATUSES
+from ansible_collections.tfe.runs.plugins.module_utils._waiting import Waiter
+
+# The shared loop and both decision tables, under one name for the tables below.
+actions = SimpleNamespace(**{name: getattr(module, name) for module in (_run_actions, _apply, _stop)
+                             for name in dir(module) if not name.startswith("_")})
 from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply
 
 # Per status: the actions TFE reports for a normal (not plan-only) run in it, as the contract's
@@ -95,6 +104,20 @@ def test_a_hanging_cancel_is_force_canceled_only_when_allowed_and_asked():
     assert actions.decide_cancel(hanging, force=True) == actions.FORCE_CANCEL
 
 
+def test_force_cancelable_alone_is_no_proof_that_a_cancel_was_sent():
+    """Defect: a server showing is-force-cancelable on a pending run nobody canceled made the module
+    skip the normal cancel (and with force, send a force-cancel TFE refuses)."""
+    pending = make_run("pending", "DX")
+    pending["attributes"]["actions"]["is-force-cancelable"] = True
+    assert actions.decide_cancel(pending) == actions.DISCARD
+    assert actions.decide_cancel(pending, force=True) == actions.DISCARD
+    working = make_run("planning", "X")
+    working["attributes"]["actions"]["is-force-cancelable"] = True
+    assert actions.decide_cancel(working, force=True) == actions.CANCEL
+    working["attributes"]["status-timestamps"] = {"canceled-at": "2026-11-23T12:00:00Z"}
+    assert actions.decide_cancel(working, force=True) == actions.FORCE_CANCEL
+
+
 def test_unknown_status_waits_for_apply_and_is_not_yet_cancelable():
     assert actions.decide_apply(make_run("brand_new_status")) == actions.STILL_PLANNING
     assert actions.decide_cancel(make_run("brand_new_status")) == actions.NOT_YET
@@ -105,7 +128,7 @@ def test_unknown_status_waits_for_apply_and_is_not_yet_cancelable():
 
 def client_for(server):
     return TfeClient(server.url, "tok-actions-Wq7Zr2Lp9Xv", retry=RetryPolicy(max_retries=0),
-                     limiter=RateLimiter(rate=1000, burst=1000))
+                     limiter=RateLimiter(rate=1000, burst=1000, list_rate=1000, list_burst=1000))
 
 
 def doc(status, flags=""):
@@ -124,7 +147,7 @@ def act(server, decide, check_mode=False, wait_while=()):
 
     waiter = Waiter(clock=lambda: clock[0], sleep=sleep, rng=random.Random(1))
     return actions.act_on_run(client_for(server), "run-1", decide, comment="ok", check_mode=check_mode,
-                              wait_while=list(wait_while), timeout=600, waiter=waiter)
+                              wait_while=list(wait_while), deadline=600, waiter=waiter)
 
 
 def test_confirmable_run_is_confirmed_with_the_comment(server):
@@ -159,9 +182,9 @@ def test_409_to_our_repeated_post_means_our_lost_first_attempt_went_through(serv
     server.queue(doc("planned", "CD"), Reply(status=502, raw=b"<html>Bad Gateway</html>"), conflict(),
                  doc("apply_queued", "X"))
     client = TfeClient(server.url, "tok-actions-Wq7Zr2Lp9Xv", sleep=lambda seconds: None,
-                       limiter=RateLimiter(rate=1000, burst=1000))
+                       limiter=RateLimiter(rate=1000, burst=1000, list_rate=1000, list_burst=1000))
     outcome = actions.act_on_run(client, "run-1", actions.decide_apply, comment=None, check_mode=False,
-                                 wait_while=[], timeout=600)
+                                 wait_while=[], deadline=time.monotonic() + 600, waiter=Waiter())
     assert outcome.acted and outcome.action == actions.CONFIRM
     assert outcome.decision == actions.ALREADY_APPLYING and outcome.races == 1
 

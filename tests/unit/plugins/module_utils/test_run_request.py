@@ -11,7 +11,9 @@ from email.utils import format_datetime
 
 import pytest
 
-from ansible_collections.tfe.runs.plugins.module_utils._api import RateLimiter, RetryPolicy, TfeClient, TfeHttpError
+from ansible_collections.tfe.runs.plugins.module_utils._budget import RateLimiter
+from ansible_collections.tfe.runs.plugins.module_utils._client import RetryPolicy, TfeClient
+from ansible_collections.tfe.runs.plugins.module_utils._errors import TfeHttpError
 from ansible_collections.tfe.runs.plugins.module_utils._run_request import (
     AmbiguousCreateError, RunRequest, create_run, default_message, find_reusable_run)
 from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply
@@ -92,7 +94,7 @@ def test_target_order_does_not_matter():
 
 def client_for(server):
     return TfeClient(server.url, "tok-request-tests-Qw9Lp2Xz", retry=RetryPolicy(max_retries=0),
-                     limiter=RateLimiter(rate=1000, burst=1000))
+                     limiter=RateLimiter(rate=1000, burst=1000, list_rate=1000, list_burst=1000))
 
 
 def runs_list(*runs):

@@ -10,11 +10,15 @@ import random
 
 import pytest
 
-from ansible_collections.tfe.runs.plugins.module_utils import _runs
-from ansible_collections.tfe.runs.plugins.module_utils._api import RateLimiter, TfeClient
-from ansible_collections.tfe.runs.plugins.module_utils._runs import (
-    PollSchedule, Waiter, get_run, get_workspace, is_final, is_final_success, phase_durations, phase_summary,
-    plan_settled, run_result, snake_keys, status_info, workspace_summary)
+from ansible_collections.tfe.runs.plugins.module_utils import _logs, _statuses, _timestamps
+from ansible_collections.tfe.runs.plugins.module_utils._budget import RateLimiter
+from ansible_collections.tfe.runs.plugins.module_utils._client import TfeClient
+from ansible_collections.tfe.runs.plugins.module_utils._results import (
+    phase_durations, phase_summary, run_result, snake_keys, workspace_summary)
+from ansible_collections.tfe.runs.plugins.module_utils._runs import complete_view, get_run, get_workspace
+from ansible_collections.tfe.runs.plugins.module_utils._statuses import (
+    cancel_was_sent, is_final, is_final_success, plan_settled, status_info)
+from ansible_collections.tfe.runs.plugins.module_utils._waiting import PollSchedule, Waiter
 from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply
 
 # The contract's complete status vocabulary (reference section 4.1), written out independently of
@@ -71,12 +75,12 @@ def run(status, confirmable=False, **attributes):
 def test_every_contract_status_is_classified(status):
     final, gate, apply_phase = CONTRACT_STATUSES[status]
     info = status_info(status)
-    assert status in _runs.STATUSES
+    assert status in _statuses.STATUSES
     assert (info.final, info.human_gate, info.apply_phase) == (final, gate, apply_phase)
 
 
 def test_table_has_no_status_outside_the_contract():
-    assert set(_runs.STATUSES) == set(CONTRACT_STATUSES)
+    assert set(_statuses.STATUSES) == set(CONTRACT_STATUSES)
 
 
 def test_unknown_statuses_are_still_moving_except_awaiting_decisions():
@@ -127,7 +131,7 @@ def waiter(clock):
 
 def test_a_20_second_run_is_seen_final_within_about_two_seconds():
     clock = FakeClock()
-    outcome = waiter(clock).wait(scripted_run(clock, [(0, "planning"), (20, "applied")]), is_final, timeout=3600)
+    outcome = waiter(clock).wait(scripted_run(clock, [(0, "planning"), (20, "applied")]), is_final, deadline=3600)
     assert outcome.value["attributes"]["status"] == "applied"
     assert not outcome.timed_out
     assert 20 <= outcome.elapsed <= 22.2  # at most a tenth of the wait (plus jitter) late
@@ -136,7 +140,7 @@ def test_a_20_second_run_is_seen_final_within_about_two_seconds():
 
 def test_a_long_quiet_run_is_polled_ever_more_slowly_up_to_the_cap():
     clock = FakeClock()
-    outcome = waiter(clock).wait(scripted_run(clock, [(0, "applying"), (300, "applied")]), is_final, timeout=3600)
+    outcome = waiter(clock).wait(scripted_run(clock, [(0, "applying"), (300, "applied")]), is_final, deadline=3600)
     assert 300 <= outcome.elapsed <= 311
     assert max(clock.sleeps) <= 11.0
     assert outcome.polls < 62  # a fixed 5-second poller spends 61
@@ -147,7 +151,7 @@ def test_status_changes_do_not_reset_the_interval():
     # They say nothing about when the run ends; resetting to 1 s made long runs cost twice as much.
     clock = FakeClock()
     timeline = [(0, "planning"), (120, "planned"), (125, "apply_queued"), (130, "applying"), (400, "applied")]
-    waiter(clock).wait(scripted_run(clock, timeline), is_final, timeout=3600)
+    waiter(clock).wait(scripted_run(clock, timeline), is_final, deadline=3600)
     stamps, total = [], 0.0
     for pause in clock.sleeps:
         total += pause
@@ -157,7 +161,7 @@ def test_status_changes_do_not_reset_the_interval():
 
 def test_the_deadline_is_never_overslept_and_reports_a_timeout():
     clock = FakeClock()
-    outcome = waiter(clock).wait(scripted_run(clock, [(0, "planning")]), is_final, timeout=45)
+    outcome = waiter(clock).wait(scripted_run(clock, [(0, "planning")]), is_final, deadline=45)
     assert outcome.timed_out
     assert clock.now == pytest.approx(45)
     assert outcome.value["attributes"]["status"] == "planning"
@@ -166,7 +170,7 @@ def test_the_deadline_is_never_overslept_and_reports_a_timeout():
 def test_first_value_saves_a_request_and_done_values_return_at_once():
     clock = FakeClock()
     calls = []
-    outcome = waiter(clock).wait(lambda: calls.append(1), is_final, timeout=10, first=run("applied"))
+    outcome = waiter(clock).wait(lambda: calls.append(1), is_final, deadline=10, first=run("applied"))
     assert outcome.polls == 0 and calls == [] and clock.sleeps == []
 
 
@@ -179,7 +183,7 @@ def test_schedule_defaults_match_the_documented_policy():
 
 
 def client_for(server):
-    return TfeClient(server.url, "tok-runs-tests-7Hq2LmX9", limiter=RateLimiter(rate=1000, burst=1000))
+    return TfeClient(server.url, "tok-runs-tests-7Hq2LmX9", limiter=RateLimiter(rate=1000, burst=1000, list_rate=1000, list_burst=1000))
 
 
 def test_workspace_by_name_is_looked_up_with_encoded_segments(server):
@@ -214,9 +218,9 @@ def test_get_run_splits_included_plan_apply_and_workspace(server):
 def test_log_tail_drops_framing_and_colours_and_never_fails_the_task(server):
     server.queue(Reply(raw=b"\x02Plan: 1 to add\n\x1b[31mError: boom\x1b[0m\n\x03", headers={"Content-Type": "text/plain"}))
     plan = {"attributes": {"log-read-url": server.url + "/_archivist/v1/object/s3cr3t"}}
-    assert _runs.log_tail(client_for(server), plan, lines=1) == ["Error: boom"]
+    assert _logs.log_tail(client_for(server), plan, lines=1) == ["Error: boom"]
     server.queue(Reply(status=404))
-    assert _runs.log_tail(client_for(server), plan) == []
+    assert _logs.log_tail(client_for(server), plan) == []
 
 
 # --- result shapes ------------------------------------------------------------------------------------
@@ -258,12 +262,12 @@ def test_phase_summary_never_contains_the_log_url():
     ("2021-05-24T07:38:04", 4, 0),
 ])
 def test_parse_timestamp_accepts_what_tfe_writes(text, second, micro):
-    parsed = _runs.parse_timestamp(text)
+    parsed = _timestamps.parse_timestamp(text)
     assert (parsed.second, parsed.microsecond, parsed.utcoffset().total_seconds()) == (second, micro, 0)
 
 
 def test_parse_timestamp_of_garbage_is_none():
-    assert _runs.parse_timestamp("yesterday") is None and _runs.parse_timestamp(None) is None
+    assert _timestamps.parse_timestamp("yesterday") is None and _timestamps.parse_timestamp(None) is None
 
 
 def test_phase_durations_of_an_applied_run():

@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, tfe.runs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Layer 2, the verb "apply a run": decide, confirm once, wait for the apply, within one deadline."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from ._client import TfeClient
+from ._jsonapi import related_id
+from ._logs import failure_log_tail
+from ._outcome import Task, verb
+from ._results import run_report
+from ._run_actions import CONFIRM, NO_ACTION, act_on_run
+from ._runs import RunView, complete_view, wait_for_run
+from ._statuses import (OVERRIDE_OR_DISCARD, attribute, is_confirmable, is_failure, is_final, is_plan_only, run_status,
+                        status_info, waiting_reason)
+from ._waiting import Waiter
+
+ALREADY_APPLYING = "already_applying"
+NOTHING_TO_APPLY = "nothing_to_apply"
+PLAN_ONLY = "plan_only"
+POLICY_OVERRIDE = "policy_override"
+HUMAN_GATE = "human_gate"
+ENDED = "ended"
+STILL_PLANNING = "still_planning"
+# Decisions after which the task has nothing more to do or wait for.
+_SETTLED = (ALREADY_APPLYING, NOTHING_TO_APPLY)
+
+
+def decide_apply(run: Dict[str, Any]) -> str:
+    """What applying this run means now. Exactly one outcome for any status."""
+    status = run_status(run)
+    info = status_info(status)
+    if is_confirmable(run):
+        return CONFIRM
+    if info.apply_phase:
+        return ALREADY_APPLYING
+    if is_plan_only(run):
+        return PLAN_ONLY
+    if status == "planned_and_finished":
+        return NOTHING_TO_APPLY
+    if info.final is not None:
+        return ENDED
+    if status == "policy_override":
+        return POLICY_OVERRIDE
+    if info.human_gate:
+        return HUMAN_GATE
+    return STILL_PLANNING
+
+
+def policy_check_ids(run: Dict[str, Any]) -> list:
+    data = ((run.get("relationships") or {}).get("policy-checks") or {}).get("data") or []
+    return [item.get("id") for item in data if isinstance(item, dict) and item.get("id")]
+
+
+def _refusal(decision: str, view: RunView) -> Any:
+    """The sentence (and next step) for a run that cannot be applied."""
+    run_id = view.id
+    if decision == PLAN_ONLY:
+        return "Run {0} is plan-only: plan-only runs cannot be applied. Queue a run without plan_only.".format(run_id), None
+    if decision == POLICY_OVERRIDE:
+        checks = ", ".join(policy_check_ids(view.run)) or "its policy check"
+        return "Run {0} cannot be applied: a soft-mandatory policy failed ({1}).".format(run_id, checks), \
+            OVERRIDE_OR_DISCARD
+    if decision == HUMAN_GATE:
+        reason, next_step = waiting_reason(view.run)
+        return "Run {0} cannot be applied now: {1}.".format(run_id, reason), next_step
+    if decision == STILL_PLANNING:
+        return "Run {0} is still {1} and cannot be confirmed yet; set wait_for_plan=true to wait.".format(
+            run_id, view.status), None
+    return "Run {0} cannot be applied: it already ended {1}.".format(run_id, view.status), None
+
+
+@verb
+def apply_run(task: Task, client: TfeClient, run_id: str, *, comment: Optional[str] = None,
+              workspace_id: Optional[str] = None, wait_for_plan: bool = True, wait: bool = True,
+              wait_timeout: float = 3600, check_mode: bool = False, waiter: Optional[Waiter] = None) -> None:
+    """Confirm the run once it waits for confirmation, then wait for the apply, all within ``wait_timeout``."""
+    waiter = waiter or Waiter(client.limiter)
+    deadline = waiter.deadline(wait_timeout)
+    task.attempt("apply run " + run_id)
+
+    def same_workspace(view: RunView) -> None:
+        found = related_id(view.run, "workspace")
+        if workspace_id and found != workspace_id:
+            raise task.fail("Run {0} belongs to workspace {1}, not {2}: nothing was confirmed.".format(
+                run_id, found, workspace_id))
+
+    acted = act_on_run(client, run_id, decide_apply, comment=comment, check_mode=check_mode,
+                       wait_while=[STILL_PLANNING] if wait_for_plan else [], deadline=deadline, waiter=waiter,
+                       guard=same_workspace)
+    view = acted.view
+    # In check mode a run still planning would be confirmed once its plan is done, unless TFE applies it itself.
+    would_confirm = acted.decision == CONFIRM or (acted.decision == STILL_PLANNING and wait_for_plan
+                                                  and not attribute(view.run, "auto-apply"))
+    task.changed(acted.acted or (check_mode and would_confirm))
+    action = acted.action or (CONFIRM if check_mode and would_confirm else NO_ACTION)
+    task.result.update(decision=acted.decision, action=action, previous_status=acted.previous_status,
+                       polls=acted.polls, **run_report(view, None, client.site_url))
+    if check_mode and (would_confirm or acted.decision in _SETTLED):
+        return
+    if acted.timed_out:
+        reason, next_step = waiting_reason(view.run)
+        raise task.fail("Run {0} could not be confirmed within {1} seconds: {2}. See {3}".format(
+            run_id, wait_timeout, reason, task.result["run"]["web_url"]), next_step)
+    if acted.decision not in (CONFIRM, ALREADY_APPLYING, NOTHING_TO_APPLY):
+        raise task.fail(*_refusal(acted.decision, view))
+    if acted.decision == NOTHING_TO_APPLY or not wait:
+        return
+
+    task.attempt("wait for the apply of run " + run_id)
+    waited = wait_for_run(client, run_id, is_final, deadline, waiter, first=view)
+    view = complete_view(client, waited.value)
+    task.result.update(polls=acted.polls + waited.polls, **run_report(view, None, client.site_url))
+    if is_failure(view.run):
+        task.result["log_tail"] = failure_log_tail(client, view)
+        raise task.fail("Run {0} ended {1}. See {2}".format(run_id, view.status, task.result["run"]["web_url"]))
+    if waited.timed_out:
+        # wait_timeout covers the whole task: a long plan may leave the apply little or no time.
+        reason, next_step = waiting_reason(view.run)
+        raise task.fail("Run {0} is still {1} {2} seconds after the task began (the wait for its plan included): "
+                        "{3}. Raise wait_timeout, or run the task again to keep waiting; it will not confirm "
+                        "twice. See {4}".format(run_id, view.status, wait_timeout, reason,
+                                                task.result["run"]["web_url"]), next_step)

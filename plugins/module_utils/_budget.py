@@ -1,0 +1,261 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, tfe.runs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Layer 1: the request budget of one TFE user, shared by every tfe.runs process on the machine.
+
+TFE limits requests per user (30 per second; 30 per minute on the two run lists), not per process:
+an AWX job over 40 workspaces runs 40 module processes with one token. So every request draws from
+token buckets kept in a small state file, one per (TFE host, token), in a private directory
+(mode 0700, owned by the user; the file is named by a hash, never by the token) and guarded by
+``fcntl`` locks. A 429 seen by one process holds them all for the server's delay, and the active
+waiters are counted there too, so that many waiters poll less often each (``poll_floor``).
+
+Where no such directory can be used (another user owns it, it is group-writable, the file system
+is read-only, no ``fcntl``), ``open_budget`` falls back to a budget of this process alone and says
+why, so the module can warn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import stat
+import struct
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows, where modules do not run anyway
+    fcntl = None  # type: ignore[assignment]
+
+# The default budget: rate + burst is the most a one-second window can see, so 25/s with a burst
+# of 5 stays at or under TFE's 30/s. The run lists: 0.4/s with a burst of 5 is at most 29 a minute.
+DEFAULT_RATE = 25.0
+DEFAULT_BURST = 5
+LIST_RATE = 0.4
+LIST_BURST = 5
+# The share of the budget that waiting may take: 40 waiters at 25/s poll each at most every 3.2 s,
+# and queueing, applying and cancelling keep the other half.
+POLL_SHARE = 0.5
+# A waiter that stopped refreshing its slot (killed) stops counting after this long.
+WAITER_TTL = 60.0
+API = "api"
+RUN_LIST = "run_list"
+BUDGET_DIR_ENV = "TFE_RUNS_BUDGET_DIR"
+
+_MAGIC = b"TFEB"
+_VERSION = 1
+_SLOTS = 256
+_HEAD = struct.Struct("<4sI6d")
+_SLOT = struct.Struct("<Id")
+_SIZE = _HEAD.size + _SLOTS * _SLOT.size
+
+
+@dataclass
+class State:
+    """Both buckets (tokens, stamp, held_until) and the active waiters (id -> expiry)."""
+
+    api: List[float]
+    lists: List[float]
+    waiters: Dict[int, float] = field(default_factory=dict)
+
+    @classmethod
+    def fresh(cls, now: float) -> "State":
+        return cls([float(DEFAULT_BURST), now, 0.0], [float(LIST_BURST), now, 0.0])
+
+    def encode(self) -> bytes:
+        slots = sorted(self.waiters.items())[:_SLOTS]
+        body = b"".join(_SLOT.pack(key, expires) for key, expires in slots)
+        return _HEAD.pack(_MAGIC, _VERSION, *self.api, *self.lists) + body + b"\0" * (_SIZE - _HEAD.size - len(body))
+
+    @classmethod
+    def decode(cls, data: bytes, now: float) -> "State":
+        """The stored state; a missing, foreign or stale one (a stamp from before a reboot) starts afresh."""
+        if len(data) < _SIZE:
+            return cls.fresh(now)
+        magic, version, *numbers = _HEAD.unpack_from(data)
+        if magic != _MAGIC or version != _VERSION or numbers[1] > now + 1 or numbers[4] > now + 1:
+            return cls.fresh(now)
+        state = cls(list(numbers[:3]), list(numbers[3:]))
+        for index in range(_SLOTS):
+            key, expires = _SLOT.unpack_from(data, _HEAD.size + index * _SLOT.size)
+            if key and expires > now:
+                state.waiters[key] = expires
+        return state
+
+
+def take(bucket: List[float], rate: float, burst: float, now: float) -> float:
+    """Reserve one request from ``bucket`` (tokens, stamp, held_until); the seconds until it may go.
+
+    Tokens may go negative: each caller reserves the next free slot, so callers queue in order
+    instead of all waking at once.
+    """
+    tokens, stamp, held_until = bucket
+    tokens = min(burst, tokens + max(now - stamp, 0.0) * rate) - 1.0
+    bucket[0], bucket[1] = tokens, now
+    return max(-tokens / rate if tokens < 0 else 0.0, held_until - now, 0.0)
+
+
+class RateLimiter:
+    """The budget: token buckets for all requests and for the run lists, a hold, and the waiters.
+
+    This class keeps its state in memory, shared by the threads of one process; ``SharedBudget``
+    keeps the same state in a file, shared by every process of the user.
+    """
+
+    shared = False
+
+    def __init__(self, rate: float = DEFAULT_RATE, burst: int = DEFAULT_BURST, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep, list_rate: float = LIST_RATE,
+                 list_burst: int = LIST_BURST) -> None:
+        if rate <= 0 or burst < 1 or list_rate <= 0 or list_burst < 1:
+            raise ValueError("rates must be positive and bursts at least 1")
+        self.rate = float(rate)
+        self.burst = float(burst)
+        self.list_rate = float(list_rate)
+        self.list_burst = float(list_burst)
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._state = State.fresh(clock())
+        self._state.api[0] = self.burst
+
+    @contextmanager
+    def _transaction(self) -> Iterator[State]:
+        with self._lock:
+            yield self._state
+
+    def reserve(self, kind: str = API) -> Tuple[float, float]:
+        """Reserve one request (a run-list request also draws from the run-list bucket).
+
+        Returns (the clock time it may start, the seconds to wait for it) without sleeping.
+        """
+        with self._transaction() as state:
+            now = self._clock()
+            wait = take(state.api, self.rate, self.burst, now)
+            if kind == RUN_LIST:
+                wait = max(wait, take(state.lists, self.list_rate, self.list_burst, now))
+        return now + wait, wait
+
+    def acquire(self, kind: str = API) -> float:
+        """Take one request from the budget, sleeping (outside any lock) until it is due. Returns the time slept."""
+        wait = self.reserve(kind)[1]
+        if wait > 0:
+            self._sleep(wait)
+        return wait
+
+    def hold(self, seconds: float, kind: str = API) -> None:
+        """Let no request (of ``kind``: a run-list 429 holds only the run lists) start for ``seconds``."""
+        with self._transaction() as state:
+            bucket = state.lists if kind == RUN_LIST else state.api
+            bucket[2] = max(bucket[2], self._clock() + seconds)
+
+    @contextmanager
+    def waiting(self) -> Iterator[Callable[[float], float]]:
+        """Count this caller among the waiters while the block runs.
+
+        Yields ``floor(interval)``: called before each poll with the interval the caller planned, it
+        refreshes the registration and returns the interval to use, at least the poll floor.
+        """
+        key = random.SystemRandom().randrange(1, 2 ** 32)
+
+        def floor(interval: float) -> float:
+            with self._transaction() as state:
+                now = self._clock()
+                state.waiters[key] = now + max(WAITER_TTL, 2 * interval)
+                active = sum(1 for expires in state.waiters.values() if expires > now)
+            return max(interval, active / (POLL_SHARE * self.rate))
+
+        try:
+            yield floor
+        finally:
+            with self._transaction() as state:
+                state.waiters.pop(key, None)
+
+
+class SharedBudget(RateLimiter):
+    """The budget in a state file shared by every process of the user for one TFE host and token."""
+
+    shared = True
+
+    def __init__(self, path: str, rate: float = DEFAULT_RATE, burst: int = DEFAULT_BURST,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                 list_rate: float = LIST_RATE) -> None:
+        super().__init__(rate, burst, clock, sleep, list_rate=list_rate)
+        self.path = path
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        self._fd = os.open(path, flags, 0o600)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[State]:
+        # The thread lock first: flock does not exclude threads that share the open file.
+        with self._lock:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                now = self._clock()
+                state = State.decode(os.pread(self._fd, _SIZE, 0), now)
+                state.api[0] = min(state.api[0], self.burst)
+                yield state
+                os.pwrite(self._fd, state.encode(), 0)
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+def budget_directory(environ: Optional[Dict[str, str]] = None) -> str:
+    """Where the state files live: ``TFE_RUNS_BUDGET_DIR``, else ``$XDG_RUNTIME_DIR/tfe.runs`` (a
+    per-user tmpfs, emptied at boot), else ``~/.cache/tfe.runs/budget``."""
+    environ = os.environ if environ is None else environ
+    if environ.get(BUDGET_DIR_ENV):
+        return environ[BUDGET_DIR_ENV]
+    runtime = environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isdir(runtime):
+        return os.path.join(runtime, "tfe.runs")
+    return os.path.join(os.path.expanduser("~"), ".cache", "tfe.runs", "budget")
+
+
+def _private_directory(path: str) -> None:
+    """Create ``path`` (0700) or check it: it must be ours, a real directory, open to no one else."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode):
+        raise OSError("{0} is not a directory".format(path))
+    if info.st_uid != os.getuid():
+        raise OSError("{0} belongs to another user".format(path))
+    if info.st_mode & 0o077:
+        raise OSError("{0} is open to other users (mode {1:o}); it must be 0700".format(path, info.st_mode & 0o777))
+
+
+def state_file_name(host: str, token: str) -> str:
+    """A name that tells one identity from another without revealing the token."""
+    return hashlib.sha256("{0}\0{1}".format(host.lower(), token).encode("utf-8")).hexdigest()[:40] + ".budget"
+
+
+def _list_rate(rate: float) -> float:
+    """The run lists get the same share of their limit as all requests get of theirs."""
+    return LIST_RATE * rate / DEFAULT_RATE
+
+
+def open_budget(host: str, token: str, rate: float = DEFAULT_RATE, burst: int = DEFAULT_BURST,
+                directory: Optional[str] = None) -> Tuple[RateLimiter, Optional[str]]:
+    """The shared budget of (host, token), or this process's own with the reason it could not be shared."""
+    directory = directory or budget_directory()
+    try:
+        if fcntl is None:
+            raise OSError("this system has no fcntl file locks")
+        _private_directory(directory)
+        return SharedBudget(os.path.join(directory, state_file_name(host, token)), rate, burst,
+                            list_rate=_list_rate(rate)), None
+    except OSError as error:
+        return RateLimiter(rate, burst, list_rate=_list_rate(rate)), (
+            "The request budget cannot be shared with the other tfe.runs tasks of this machine ({0}): this task "
+            "paces only itself, so many tasks at once may be rate-limited by TFE. Set {1} to a private directory "
+            "(mode 0700) to share it.".format(error.strerror or error, BUDGET_DIR_ENV))

@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, tfe.runs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The machine-wide request budget, proven across real processes (multiprocessing), not threads."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import stat
+
+import pytest
+
+from ansible_collections.tfe.runs.plugins.module_utils._budget import (
+    RUN_LIST, RateLimiter, SharedBudget, State, open_budget, state_file_name)
+
+RATE, BURST = 40.0, 3
+TOKEN = "tok-budget-unit-Wq8Zr3Kp5Lm2Nx7"
+
+
+def _reserve_many(path, count, shared, queue):
+    """In a child process: take ``count`` requests, each sleeping until its slot; report the slots."""
+    budget = SharedBudget(path, RATE, BURST) if shared else RateLimiter(RATE, BURST)
+    slots = []
+    for _ in range(count):
+        due, wait = budget.reserve()
+        budget._sleep(wait)
+        slots.append(due)
+    queue.put(slots)
+
+
+def slots_of(path, processes, count, shared):
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    workers = [context.Process(target=_reserve_many, args=(path, count, shared, queue)) for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    slots = sorted(slot for _ in workers for slot in queue.get(timeout=60))
+    for worker in workers:
+        worker.join(timeout=10)
+    return slots
+
+
+def busiest_second(slots):
+    """The most requests whose slots fall in any one-second window."""
+    return max(sum(1 for other in slots if start <= other < start + 1.0) for start in slots)
+
+
+def test_processes_together_stay_within_one_budget(tmp_path):
+    slots = slots_of(str(tmp_path / "state"), processes=4, count=25, shared=True)
+    assert len(slots) == 100
+    # A token bucket lets at most rate x T + burst requests start in any window of T seconds.
+    assert busiest_second(slots) <= RATE + BURST
+    assert slots[-1] - slots[0] >= (100 - BURST) / RATE - 0.01
+
+
+def test_without_sharing_the_same_processes_exceed_it(tmp_path):
+    """The control: each process pacing only itself sends four times the budget (what issue 17 saw)."""
+    slots = slots_of(str(tmp_path / "state"), processes=4, count=60, shared=False)  # 1.5 s each: they overlap
+    assert busiest_second(slots) > RATE + BURST
+
+
+def test_a_429_seen_by_one_process_holds_the_others(tmp_path):
+    path = str(tmp_path / "state")
+    first, second = SharedBudget(path, RATE, BURST), SharedBudget(path, RATE, BURST)
+    first.hold(30.0)
+    due, wait = second.reserve()
+    assert wait >= 29.0
+    # A 429 on a run list holds the run lists only.
+    path2 = str(tmp_path / "other")
+    SharedBudget(path2, RATE, BURST).hold(30.0, RUN_LIST)
+    assert SharedBudget(path2, RATE, BURST).reserve()[1] < 1.0
+    assert SharedBudget(path2, RATE, BURST).reserve(RUN_LIST)[1] >= 29.0
+
+
+def test_run_lists_have_their_own_per_minute_budget(tmp_path):
+    budget = SharedBudget(str(tmp_path / "state"), RATE, BURST, list_rate=0.4)
+    waits = [budget.reserve(RUN_LIST)[1] for _ in range(7)]
+    assert waits[:2] == [0.0, 0.0] and all(wait > 0 for wait in waits[5:])
+    assert waits[6] >= 1 / 0.4  # the 7th run-list request of a burst waits for its share of 24 a minute
+
+
+def test_waiters_of_all_processes_are_counted(tmp_path):
+    path = str(tmp_path / "state")
+    first, second = SharedBudget(path, 10.0, BURST), SharedBudget(path, 10.0, BURST)
+    with first.waiting() as floor_one, second.waiting() as floor_two:
+        floor_one(1.0)
+        # Two waiters share half of 10 requests a second: each polls at most every 0.4 s.
+        assert floor_two(0.1) == pytest.approx(0.4)
+        assert floor_two(5.0) == 5.0  # a longer planned interval stays
+    with first.waiting() as alone:
+        assert alone(0.1) == pytest.approx(0.2)
+
+
+def test_the_state_lives_in_a_private_directory_named_without_the_token(tmp_path):
+    directory = str(tmp_path / "budget")
+    budget, problem = open_budget("https://tfe.example.com", TOKEN, directory=directory)
+    assert problem is None and budget.shared
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    assert os.listdir(directory) == [state_file_name("https://tfe.example.com", TOKEN)]
+    assert TOKEN not in os.listdir(directory)[0]
+    assert state_file_name("https://tfe.example.com", TOKEN) != state_file_name("https://tfe.example.com", TOKEN + "x")
+
+
+def test_a_directory_others_can_write_is_not_used(tmp_path):
+    directory = tmp_path / "open"
+    directory.mkdir(mode=0o777)
+    os.chmod(str(directory), 0o777)
+    budget, problem = open_budget("https://tfe.example.com", TOKEN, directory=str(directory))
+    assert not budget.shared and "open to other users" in problem and "TFE_RUNS_BUDGET_DIR" in problem
+    assert os.listdir(str(directory)) == []
+
+
+def test_a_state_from_before_a_reboot_starts_afresh():
+    stale = State([-50.0, 10_000.0, 10_050.0], [0.0, 10_000.0, 0.0])
+    assert State.decode(stale.encode(), now=5.0).api[2] == 0.0  # the monotonic clock restarted at boot
+    assert State.decode(b"garbage", now=5.0).api[0] > 0
