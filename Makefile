@@ -7,12 +7,13 @@
 #   make units | simulator | integration | build   one kind of test, per leg
 #   make lint                 ansible-lint --profile production, antsibull-changelog lint, galaxy-importer
 #   make demo                 playbooks/demo.yml against the bundled simulator (builds its venv on first use)
-#   make bench                benchmarks side by side; rewrites docs/performance.md (a few minutes)
+#   make bench                benchmarks side by side; rewrites docs/performance.md (BENCH_ARGS="--only fleet": the fleet alone)
 #   make clean                drop copies, artifacts and logs (keeps the venvs); distclean: all
 
 SHELL := /bin/bash
 RUN_TESTS := bash tests/ci/run-tests.sh
 LEGS ?=
+BENCH_ARGS ?=
 TFE_RUNS_CI_DIR ?= $(HOME)/.cache/tfe-runs-ci
 export LEGS TFE_RUNS_CI_DIR
 
@@ -34,7 +35,7 @@ demo:
 	bash tests/ci/demo.sh
 
 bench:
-	bash benchmarks/bench.sh
+	bash benchmarks/bench.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf "$(TFE_RUNS_CI_DIR)/work" "$(TFE_RUNS_CI_DIR)/logs" tests/output

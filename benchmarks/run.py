@@ -3,6 +3,7 @@
 """Run every tfe.runs benchmark side by side and write docs/performance.md (``make bench`` calls this).
 
     python benchmarks/run.py --pytfe PY --terrasnek PY [--out docs/performance.md] [--quick]
+    python benchmarks/run.py --only fleet [--fleet-sizes 10,40] [--before REF]   # the fleet alone, printed
 
 Run it with the tfe-runs venv's python (ansible-core, requests, PyYAML; see benchmarks/venvs.sh):
 the collection is built and installed from this checkout with that venv's ansible-galaxy.
@@ -18,9 +19,9 @@ import platform
 import subprocess
 import sys
 import tempfile
-from typing import Dict, List
+from typing import Dict, List, Sequence, Set, Tuple
 
-from tferuns_bench import listing, overhead, report, waiting  # pylint: disable=import-error
+from tferuns_bench import fleet, listing, overhead, report, waiting  # pylint: disable=import-error
 from tferuns_bench.world import ADMIN_TOKEN, REPO, simulator  # pylint: disable=import-error
 
 from harness import Ansible, install_collection, tool  # noqa: E402  pylint: disable=import-error,wrong-import-order
@@ -43,24 +44,52 @@ def machine() -> List[str]:
             "- Simulator: tests/simulator on 127.0.0.1, {0} ms latency added to every API answer".format(LATENCY_MS)]
 
 
+Section = Tuple[str, str]
+FLEET_COMMAND = 'make bench BENCH_ARGS="--only fleet"'
+
+
+def fleet_section(collections: str, sizes: Sequence[int], before_ref: str) -> Section:
+    rows = fleet.fleet_rows(collections, LATENCY_MS, sizes=sizes, before_ref=before_ref)
+    intro = ("One playbook over N workspaces with `--forks N`, each host queueing a run and waiting for it to end, "
+             "all as one user, against 30 requests/s and 30 run-list reads/min per user (issue 17). "
+             "`make bench` measures it with the rest; `{0}` prints this table alone (`--fleet-sizes 10,40` "
+             "for smaller fleets, `--before REF` for another earlier build).".format(FLEET_COMMAND))
+    return ("## 5. Fleet: one play over many workspaces under TFE's per-user limits",
+            "{0}\n\n{1}\n\n{2}".format(intro, report.fleet_table(rows), report.fleet_failures(rows)))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pytfe", help="python of the pytfe venv")
     parser.add_argument("--terrasnek", help="python of the terrasnek venv")
     parser.add_argument("--out", default=os.path.join(REPO, "docs", "performance.md"))
     parser.add_argument("--quick", action="store_true", help="small sizes, to try the harness (not for publishing)")
+    parser.add_argument("--only", choices=("fleet",),
+                        help="run this part alone and print it (docs/performance.md is left as it is)")
+    parser.add_argument("--fleet-sizes", type=lambda text: tuple(int(n) for n in text.split(",")),
+                        help="workspaces per fleet, comma-separated (default {0}; --quick: 10)".format(
+                            ",".join(str(n) for n in fleet.SIZES)))
+    parser.add_argument("--before", default=fleet.BEFORE_REF,
+                        help="the commit whose build is the fleet's 'before' row (default %(default)s)")
     args = parser.parse_args()
     competitors: Dict[str, str] = {name: path for name, path in (("pytfe", args.pytfe), ("terrasnek", args.terrasnek))
                                    if path}
     sizes = (250, 1000) if args.quick else (1000, 10000)
+    fleet_sizes = args.fleet_sizes or ((10,) if args.quick else fleet.SIZES)
     workdir = tempfile.mkdtemp(prefix="tfe-runs-bench-")
     collections = install_collection(workdir)
     sys.path.insert(0, collections)
+    if args.only == "fleet":
+        title, body = fleet_section(collections, fleet_sizes, args.before)
+        print("{0}\n\n{1}".format(title, body))
+        return 0
 
     def make_ansible(address: str) -> Ansible:
         return Ansible(collections, workdir, address, ADMIN_TOKEN)
 
-    sections, headlines, versions = [], [], set()
+    sections: List[Section] = []
+    headlines: List[str] = []
+    versions: Set[str] = set()
     for size in sizes:
         print("listing {0} runs ...".format(size), flush=True)
         round_ = listing.listing_round(size, LATENCY_MS, make_ansible, collections, competitors)
@@ -91,6 +120,8 @@ def main() -> int:
     round_ = listing.listing_round(limited_size, LATENCY_MS, make_ansible, collections, competitors, rate_limited=True)
     sections.append(("## 4. Listing {0:,} runs under a server-side limit of 30 requests/second".format(limited_size),
                      report.rate_limited_table(round_)))
+    print("fleets of {0} workspaces under the per-user limits ...".format(", ".join(map(str, fleet_sizes))), flush=True)
+    sections.append(fleet_section(collections, fleet_sizes, args.before))
 
     measured_with = machine() + ["- Competitors, each in its own venv (benchmarks/venvs/): {0}".format(
         ", ".join(sorted(versions)) or "none")]

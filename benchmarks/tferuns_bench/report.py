@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable, List, Optional, Sequence
 
+from .fleet import PING, FleetRow
 from .listing import ListingRound
 from .overhead import Overhead
 from .waiting import RealWait, WaitStats
@@ -86,6 +87,28 @@ def rate_limited_table(round_: ListingRound) -> str:
     return table(["tool", "completed", "runs", "requests", "429s", "wall"], rows)
 
 
+def fleet_table(rows: List[FleetRow]) -> str:
+    """One row per size and tool: what failed, what it cost the budget, how long and how late."""
+    cells = []
+    for row in rows:
+        polled = row.tool != PING  # the ping row has no runs: only its wall time means something
+        cells.append([
+            row.workspaces, row.tool, "{0} of {1}".format(row.failed, row.workspaces),
+            row.wrong_runs if polled else "-", row.requests, "{0} ({1:.1%})".format(
+                row.throttled, row.throttled / row.requests) if row.requests else row.throttled,
+            seconds(row.wall), seconds(row.median_late) if polled else "-", seconds(row.worst_late) if polled else "-",
+            seconds(row.bound), ratio(row.wall, row.bound)])
+    return table(["workspaces = forks", "tool", "failed", "workspaces without exactly 1 run", "requests", "429s",
+                  "wall", "late (median)", "late (worst)",
+                  "budget bound", "wall vs bound"], cells)
+
+
+def fleet_failures(rows: List[FleetRow]) -> str:
+    """The commonest failure messages of each row that failed tasks, so the table's numbers have a why."""
+    lines = ["- {0} workspaces, {1}: {2}".format(row.workspaces, row.tool, row.note) for row in rows if row.note]
+    return "Why tasks failed (the commonest messages of each row):\n\n" + "\n".join(lines) if lines else "No task failed."
+
+
 def listing_headlines(round_: ListingRound) -> List[str]:
     """One sentence per competitor: how much longer its listing took than tfe.runs', and the requests."""
     found = {m.tool: m for m in round_.measured}
@@ -104,8 +127,9 @@ def listing_headlines(round_: ListingRound) -> List[str]:
 
 INTRO = """# Performance
 
-How tfe.runs compares with the alternatives on the two things that cost time and API budget at
-scale: listing every run of an installation, and waiting for a run. Everything was measured side by
+How tfe.runs compares with the alternatives on the things that cost time and API budget at
+scale: listing every run of an installation, waiting for a run, and many tasks waiting at once as
+one user (a fleet of workspaces, section 5). Everything was measured side by
 side in one run of the benchmark harness (`benchmarks/`), against the bundled TFE simulator with
 latency added to every answer, and is reported, never asserted: a slow machine fails nothing.
 
@@ -142,6 +166,26 @@ NOTES = """## How to read these tables
   interleaved); the debug row is what any playbook costs before a task does anything.
 - **Rate limit**: the simulator enforces 30 requests per second per token on real time, answering
   429 with `X-RateLimit-Reset`; tfe.runs' client-side pacing keeps it under the limit.
+- **Fleet**: one `ansible-playbook` over N hosts (one per workspace, `ansible_connection: local`,
+  `--forks N`), every host queueing a run on its auto-apply workspace (0.5 s per status, about
+  3.5 s from pending to applied) and waiting for it to end, all with one user's token, while the
+  simulator enforces TFE's limits per user on real time: 30 requests per second and 30 run-list
+  reads per minute, refused requests counted too. *failed* counts hosts whose play did not
+  succeed; *requests* and *429s* are the simulator's own counts; *wall* is the whole command.
+  *late* is the task's end (when the controller had its result) minus the moment its run ended
+  (its `created_at`, in milliseconds, plus the 3.5 s it takes, checked against its whole-second
+  final status timestamp). The *budget bound* is what no client that stays within the limit can
+  beat: the fewest requests the fleet needs, 3 per workspace (look the workspace up, create the
+  run, one read that sees it final; earlier reads, details and retries are extra), at the 30 per
+  second TFE allows a user, or, when longer, the 2 per workspace before the last run exists plus
+  that run's 3.5 s. tfe.runs paces itself at 25 per second, so its own floor on the requests is
+  1.2x that. The ping row (no request) is what N forks cost on this machine before any API work,
+  and it is in every other row's wall time too: every task, and every poll of the uri play, is a
+  Python process that Ansible starts, so on a machine with few cores a large fleet is bound by
+  the CPU (N uri polls every 5 s is also why that poller comes late there). The uri play is the
+  careful kind: each request repeated while it is answered 429, then `until` the run is final
+  with `delay: 5`. The build before the shared budget is built from the named commit with `git
+  archive`, so it runs exactly as it did then.
 """
 
 

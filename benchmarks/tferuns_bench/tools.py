@@ -61,16 +61,16 @@ def module_listing(ansible: Any) -> Callable[[], Dict[str, Any]]:
 
 
 def library_listing(address: str, collections_path: str) -> Callable[[], Dict[str, Any]]:
-    """The module's own code path (module_utils.list_admin_runs) in this process: the listing alone."""
+    """The module's own code path (module_utils.read_admin_runs) in this process: the listing alone."""
     def action() -> Dict[str, Any]:
         import sys  # pylint: disable=import-outside-toplevel
         if collections_path not in sys.path:
             sys.path.insert(0, collections_path)
         # pylint: disable-next=import-outside-toplevel,import-error
-        from ansible_collections.tfe.runs.plugins.module_utils import _admin, _api
-        with _api.TfeClient(address, ADMIN_TOKEN, pool_size=_admin.LIST_WORKERS) as client:
+        from ansible_collections.tfe.runs.plugins.module_utils import _admin, _client
+        with _client.TfeClient(address, ADMIN_TOKEN, pool_size=_admin.LIST_WORKERS) as client:
             started = time.perf_counter()
-            listing = _admin.list_admin_runs(client, _admin.build_search())
+            listing = _admin.read_admin_runs(client, _admin.build_search())
             elapsed = time.perf_counter() - started
         ids = [run["id"] for run in listing.runs]
         return dict(seconds=elapsed, process_seconds=None, runs=len(ids), unique_runs=len(set(ids)), ok=True)

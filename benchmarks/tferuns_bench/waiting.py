@@ -59,12 +59,15 @@ def provider_backoff(i: int) -> float:
 def tfe_runs_poller(seed: int = 7) -> Callable[[float], Tuple[int, float]]:
     """tfe.runs' own Waiter and PollSchedule, imported from the installed collection, on a virtual clock."""
     # pylint: disable-next=import-outside-toplevel,import-error
-    from ansible_collections.tfe.runs.plugins.module_utils._runs import Waiter, is_final
+    from ansible_collections.tfe.runs.plugins.module_utils._statuses import is_final
+    # pylint: disable-next=import-outside-toplevel,import-error
+    from ansible_collections.tfe.runs.plugins.module_utils._waiting import Waiter
 
     def wait(length: float) -> Tuple[int, float]:
         clock = VirtualClock()
         waiter = Waiter(clock=clock, sleep=clock.sleep, rng=random.Random(seed))
-        outcome = waiter.wait(lambda: {"attributes": {"status": status_at(clock(), length)}}, is_final, 10 * length)
+        outcome = waiter.wait(lambda: {"attributes": {"status": status_at(clock(), length)}}, is_final,
+                              waiter.deadline(10 * length))
         return outcome.polls, clock() - length
     return wait
 

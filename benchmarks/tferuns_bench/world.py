@@ -38,10 +38,11 @@ def seed() -> Dict[str, Any]:
 class RemoteSimulator:
     """``python -m tfesim`` in a child process, with the few control calls the benchmarks need."""
 
-    def __init__(self) -> None:
+    def __init__(self, world: Optional[Dict[str, Any]] = None) -> None:
+        """``world`` is a seed (default: the listing and waiting world of ``seed()``)."""
         handle, self._seed_file = tempfile.mkstemp(prefix="bench-seed-", suffix=".json")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(seed(), stream)
+            json.dump(world or seed(), stream)
         env = dict(os.environ, PYTHONPATH=SIMULATOR_PATH)
         self._process = subprocess.Popen(  # pylint: disable=consider-using-with
             [sys.executable, "-m", "tfesim", "--seed", self._seed_file], env=env, stdout=subprocess.PIPE, text=True)
@@ -67,6 +68,10 @@ class RemoteSimulator:
     def clear_request_log(self) -> None:
         self._call("DELETE", "requests")
 
+    def stats(self) -> Dict[str, Any]:
+        """Requests and 429s since the log was last cleared, in total and by kind (``GET /_sim/stats``)."""
+        return self._call("GET", "stats")
+
     def add_fault(self, kind: str, **params: Any) -> Dict[str, Any]:
         return self._call("POST", "faults", dict(params, kind=kind))
 
@@ -91,9 +96,10 @@ class RemoteSimulator:
         os.unlink(self._seed_file)
 
 
-def simulator(runs: int = 0, latency_ms: float = 0) -> RemoteSimulator:
-    """A started simulator with ``runs`` finished runs and ``latency_ms`` added to every API answer."""
-    sim = RemoteSimulator()
+def simulator(runs: int = 0, latency_ms: float = 0, world: Optional[Dict[str, Any]] = None) -> RemoteSimulator:
+    """A started simulator of ``world`` (default ``seed()``) with ``runs`` finished runs and
+    ``latency_ms`` added to every API answer."""
+    sim = RemoteSimulator(world)
     if runs:
         sim.create_runs("bench/history", status="applied", count=runs)
     if latency_ms:

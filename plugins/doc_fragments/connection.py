@@ -58,14 +58,14 @@ options:
   request_rate:
     description:
       - Requests per second that all tfe.runs tasks of this machine together send to one TFE host with one
-        token, in bursts of at most 5. TFE allows 30 per second per user, so the default stays under it.
+        token, in bursts of at most 3. TFE allows 30 per second per user, so the default stays under it.
       - The budget is shared by every module process of the user on the machine (an AWX job over 40
         workspaces runs 40 at once), through a small state file per host and token in a private directory,
         E(TFE_RUNS_BUDGET_DIR) if set, else C($XDG_RUNTIME_DIR/tfe.runs), else C(~/.cache/tfe.runs/budget),
         created with mode 0700 and named by a hash of the host and token (never the token itself). Where that
         directory cannot be used, each task paces only itself and the module warns.
       - The two run lists, which TFE limits to 30 requests a minute, also share a budget, of 24 a minute
-        (bursts of 5) at the default rate and in proportion to O(request_rate) otherwise.
+        (bursts of 3) at the default rate and in proportion to O(request_rate) otherwise.
       - Tasks that wait for runs poll less often the more of them wait at once, so that waiting takes at most
         half of the budget; each waiter polls at most every (number of waiters) / (half of O(request_rate))
         seconds, so 40 waiters at the default rate poll every 3.2 seconds each, and 100 every 8 seconds.
@@ -77,7 +77,7 @@ options:
       - Seconds a request keeps being retried while TFE answers 429 (rate limited), after the delay the
         server asks for (C(Retry-After), else C(X-RateLimit-Reset)) plus up to a second of random jitter.
         A 429 seen by one task holds every task of the same user on the machine for that delay.
-      - While a module waits for a run, its reads are retried until O(wait_timeout) instead.
+      - While a module waits for a run, its reads are retried until the end of that wait (C(wait_timeout)) instead.
     type: float
     default: 300
   allow_insecure_http:

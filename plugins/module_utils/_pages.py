@@ -111,7 +111,7 @@ def announced_pages(document: Dict[str, Any], size: int) -> Optional[int]:
     count = _int(pagination.get("total-count"))
     used = _int(pagination.get("page-size")) or size
     if count is not None and used > 0:
-        return max(-(-count // used), 1)
+        return max((count + used - 1) // used, 1)
     if "next-page" in pagination and pagination.get("next-page") is None:
         return _int(pagination.get("current-page")) or 1
     return None

@@ -129,10 +129,17 @@ runs:
       type: str
       sample: force_cancel
     reason:
-      description: Why the run was not found or failed.
+      description: Why the run was not found or failed, or why its final status is unconfirmed.
       type: str
-      returned: when outcome is not_found or failed
+      returned: when outcome is not_found or failed, or confirmed is false
       sample: "still planning 60 seconds after the cancel"
+    confirmed:
+      description:
+        - V(false) when the cancel was taken but the run could not be read again afterwards (the admin
+          list no longer shows it and the cancel's answer did not carry it), so canceled with its final status unconfirmed.
+      type: bool
+      returned: when the final status is unconfirmed
+      sample: false
     run:
       description: The run as the admin API lists it (status, timestamps, workspace), null when not found.
       type: dict

@@ -100,6 +100,11 @@ notes:
     C(has_changes), C(created_at)); the other modules of the collection read everything about one run by its ID.
   - A run that is created or deleted while the pages are read can be missed or seen twice by the API;
     the module drops the repeats.
+  - Whatever the server does, a listing ends. It stops at the last page the server announces, at an empty
+    page, at a page that brings no run not seen before (a server that ignores C(page[number])), after
+    1,000 pages or after 30 minutes; it warns when the runs returned may not be all that match.
+  - A server that ignores the status filter or the creation window is filtered on the client, with a
+    warning; one that ignores C(include) has the runs' workspaces fetched directly (at most 50).
   - The API's rate limit is per user; other tools using the same account share it.
 seealso:
   - name: Admin runs API
@@ -281,7 +286,10 @@ pages_fetched:
   type: int
   sample: 1
 truncated:
-  description: Whether O(limit) stopped the listing while more runs matched.
+  description:
+    - Whether runs that matched were left out, because O(limit) stopped the listing, or because the
+      listing reached its page or time bound, or the server's pages held fewer runs than it counted
+      (a warning then says which).
   returned: success
   type: bool
   sample: false

@@ -118,7 +118,6 @@ action:
   returned: always
   type: str
   sample: confirm
-  version_added: 0.2.0
 previous_status:
   description: The run's status when the task first read it.
   returned: always

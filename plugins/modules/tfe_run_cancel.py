@@ -46,7 +46,7 @@ options:
     description:
       - When a normal cancel does not end the run, force-cancel it as soon as TFE allows (needs workspace admin
         rights). A force-cancel kills Terraform at once and may lose state being written.
-      - Only has an effect with O(wait=true): the force-cancel is sent once the normal cancel was sent and
+      - Only has an effect with O(wait=true). The force-cancel is sent once the normal cancel was sent and
         TFE's cool-off has passed, which the task waits for.
     type: bool
     default: false
@@ -93,7 +93,6 @@ decision:
   returned: always
   type: str
   sample: discard
-  version_added: 0.2.0
 action:
   description:
     - What this task did (or would do in check mode) V(discard), V(cancel), V(force_cancel), or V(none)

@@ -47,9 +47,15 @@ def install_collection(workdir: str) -> str:
     given = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)[0]
     if given and os.path.isdir(os.path.join(given, "ansible_collections", "tfe", "runs")):
         return given
+    return build_and_install(COLLECTION_ROOT, workdir)
+
+
+def build_and_install(root: str, workdir: str) -> str:
+    """Build the collection whose galaxy.yml is in ``root`` and install it under ``workdir``; the
+    collections path. (The benchmark also builds an earlier commit this way, to compare with.)"""
     dist = os.path.join(workdir, "dist")
     target = os.path.join(workdir, "collections")
-    subprocess.run([tool("ansible-galaxy"), "collection", "build", COLLECTION_ROOT, "--output-path", dist, "--force"],
+    subprocess.run([tool("ansible-galaxy"), "collection", "build", root, "--output-path", dist, "--force"],
                    check=True, stdout=subprocess.DEVNULL)
     artifact = [os.path.join(dist, name) for name in os.listdir(dist) if name.endswith(".tar.gz")][0]
     subprocess.run([tool("ansible-galaxy"), "collection", "install", artifact, "-p", target, "--force"],
@@ -63,6 +69,8 @@ class TaskResult:
     action: str
     status: str  # ok, failed, skipped, unreachable
     result: Dict[str, Any]
+    host: str = ""  # the inventory host the result belongs to
+    time: float = 0.0  # epoch seconds when the controller received the result: the task's end for that host
 
     @property
     def failed(self) -> bool:
@@ -94,6 +102,11 @@ class AnsibleRun:
     @property
     def output(self) -> str:
         return "rc={0}\nSTDOUT:\n{1}\nSTDERR:\n{2}".format(self.rc, self.stdout, self.stderr)
+
+    def output_tail(self, lines: int = 40) -> str:
+        """The exit code and the end of stdout and stderr: what a play over many hosts said last."""
+        return "rc={0}\n--- stdout (last {1} lines)\n{2}\n--- stderr (last {1} lines)\n{3}".format(
+            self.rc, lines, tail(self.stdout, lines), tail(self.stderr, lines))
 
 
 class Ansible:
@@ -140,15 +153,25 @@ class Ansible:
         return AnsibleRun(command, completed.returncode, completed.stdout, completed.stderr,
                           [TaskResult(**record) for record in records])
 
+    def _write_yaml(self, prefix: str, data: Any) -> str:
+        handle, path = tempfile.mkstemp(prefix=prefix, suffix=".yml", dir=self.workdir)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            yaml.safe_dump(data, stream, sort_keys=False)
+        return path
+
     def playbook(self, plays: Any, env: Optional[Dict[str, str]] = None, args: Optional[List[str]] = None,
-                 with_token: bool = True, timeout: float = 300) -> AnsibleRun:
-        """Run ``plays`` (a list of plays, or a list of tasks for one local play) with ansible-playbook."""
+                 with_token: bool = True, timeout: float = 300,
+                 inventory: Optional[Dict[str, Any]] = None) -> AnsibleRun:
+        """Run ``plays`` (a list of plays, or a list of tasks for one local play) with ansible-playbook.
+
+        ``inventory`` is a YAML inventory (``{"all": {"hosts": {...}, "vars": {...}}}``) for plays over
+        many hosts; its hosts say their own connection. Without it the play runs on ``localhost`` only.
+        """
         if plays and "hosts" not in plays[0]:
             plays = [{"name": "integration", "hosts": "localhost", "gather_facts": False, "tasks": plays}]
-        handle, path = tempfile.mkstemp(prefix="playbook-", suffix=".yml", dir=self.workdir)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            yaml.safe_dump(plays, stream, sort_keys=False)
-        command = [tool("ansible-playbook"), "-i", "localhost,", "-c", "local", path] + list(args or [])
+        path = self._write_yaml("playbook-", plays)
+        hosts = ["-i", self._write_yaml("inventory-", inventory)] if inventory else ["-i", "localhost,", "-c", "local"]
+        command = [tool("ansible-playbook")] + hosts + [path] + list(args or [])
         return self._run(command, self.environment(env, with_token), timeout)
 
     def adhoc(self, module: str, module_args: str = "", env: Optional[Dict[str, str]] = None,
@@ -222,7 +245,7 @@ def _artifact(artifacts: str, name: str, completed: "subprocess.CompletedProcess
             name, exc, runner_report(artifacts, completed))) from None
 
 
-def _tail(text: str, lines: int = 40) -> str:
+def tail(text: str, lines: int = 40) -> str:
     return "\n".join((text or "").splitlines()[-lines:])
 
 
@@ -235,5 +258,5 @@ def runner_report(artifacts: str, completed: "subprocess.CompletedProcess[str]")
             tree.append("{0} ({1} bytes)".format(os.path.relpath(path, os.path.dirname(artifacts)),
                                                  os.path.getsize(path)))
     return "ansible-runner exit code {0}\n--- stdout (last 40 lines)\n{1}\n--- stderr (last 40 lines)\n{2}\n" \
-           "--- artifacts\n{3}".format(completed.returncode, _tail(completed.stdout), _tail(completed.stderr),
+           "--- artifacts\n{3}".format(completed.returncode, tail(completed.stdout), tail(completed.stderr),
                                        "\n".join(tree[:200]) or "(none)")

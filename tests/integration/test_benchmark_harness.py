@@ -17,12 +17,13 @@ import textwrap
 
 import pytest
 
+from fleet_harness import final_at  # pylint: disable=import-error
 from harness import COLLECTION_ROOT, Ansible  # pylint: disable=import-error
 
 sys.path.insert(0, os.path.join(COLLECTION_ROOT, "benchmarks"))
 
 # pylint: disable=import-error,wrong-import-position
-from tferuns_bench import listing, overhead, report, waiting  # noqa: E402
+from tferuns_bench import fleet, listing, overhead, report, waiting  # noqa: E402
 from tferuns_bench.tools import Measured, competitor_listing, counted  # noqa: E402
 from tferuns_bench.world import ADMIN_TOKEN, api_requests, simulator  # noqa: E402
 
@@ -146,3 +147,33 @@ def test_tables_put_ratios_the_right_way_round():
     assert report.listing_headlines(round_) == [
         "- 1,000 runs: pytfe lists them in 2.00 s with 10 requests, tfe.runs in 0.50 s with 10 (4.0x faster; the "
         "whole playbook 3.00 s vs 4.50 s for the pytfe command). The rate limit allows no less than 0.33 s."]
+
+
+def test_a_fleet_row_counts_at_the_simulator_and_sees_every_run(collections_path, tmp_path):
+    """The uri fleet on 3 workspaces under the limits: every host lands one run, requests are the
+    simulator's, lateness is measured from the run's end to the task's end (never negative)."""
+    row = fleet.measure(fleet.URI, fleet.uri_play, collections_path, str(tmp_path), size=3, latency_ms=0)
+    assert (row.failed, row.wrong_runs, row.throttled) == (0, 0, 0), row.note
+    assert row.requests >= 3 * fleet.NEEDED_PER_WORKSPACE  # a lookup, a create and at least one read each
+    assert -0.01 <= row.median_late <= row.worst_late  # created_at has milliseconds: 1 ms of slack
+    assert row.bound == pytest.approx(2 * 3 / 30 + fleet.RUN_SECONDS)  # the runs' length, not 9 requests, binds
+    # 100 workspaces: 300 requests take 10 s, but the last run exists only after 200 and then takes 3.5 s
+    assert fleet.FleetRow("x", 100, 0, 0, 0, 1.0, None, None, 0).bound == pytest.approx(200 / 30 + fleet.RUN_SECONDS)
+
+
+def test_a_run_ends_when_its_model_says_only_if_its_stamp_agrees():
+    run = {"status": "applied", "created_at": "2026-01-01T00:00:00.700Z",
+           "status_timestamps": {"applied-at": "2026-01-01T00:00:04+00:00"}}
+    assert final_at(dict(run, status_timestamps={}, status="applying")) is None  # not final yet
+    assert final_at(run) % 60 == pytest.approx(4.2)  # 0.7 + 3.5: within the stamped second
+    queued = dict(run, status_timestamps={"applied-at": "2026-01-01T00:00:09+00:00"})
+    assert final_at(queued) % 60 == pytest.approx(9.0)  # waited behind another run: the stamp it is
+
+
+def test_fleet_table_puts_wall_against_the_budget_bound():
+    rows = [fleet.FleetRow(fleet.PING, 10, 0, 0, 0, 2.0, None, None, 0),
+            fleet.FleetRow(fleet.CURRENT, 10, 1, 50, 5, 8.4, 0.5, 1.5, 1, "1 x boom")]
+    lines = report.fleet_table(rows).splitlines()
+    assert lines[2].startswith("| 10 | ansible.builtin.ping (no request) | 0 of 10 | - | 0 | 0 | 2.00 s | - | - |")
+    assert lines[3] == "| 10 | tfe.runs (this checkout) | 1 of 10 | 1 | 50 | 5 (10.0%) | 8.40 s | 0.50 s | 1.50 s | 4.17 s | 2.0x |"
+    assert report.fleet_failures(rows).endswith("- 10 workspaces, tfe.runs (this checkout): 1 x boom")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from ansible.plugins.callback import CallbackBase
 
@@ -30,8 +31,10 @@ class CallbackModule(CallbackBase):
         path = os.environ.get("TFE_RUNS_RESULTS_FILE")
         if not path:
             return
+        # host and time: plays over many hosts read whose result it is and when the controller had it
         record = {"task": result.task_name or "", "action": result._task.action, "status": status,
-                  "result": json.loads(json.dumps(result._result, default=str))}
+                  "result": json.loads(json.dumps(result._result, default=str)),
+                  "host": result._host.get_name(), "time": time.time()}
         with open(path, "a", encoding="utf-8") as stream:
             stream.write(json.dumps(record) + "\n")
 

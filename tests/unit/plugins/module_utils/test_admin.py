@@ -13,8 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from ansible_collections.tfe.runs.plugins.module_utils._admin import (
-    AdminRunSearch, admin_run_result, build_search, list_admin_runs, normalize_statuses, read_admin_runs,
-    undocumented_filter_statuses)
+    AdminRunSearch, admin_run_result, build_search, normalize_statuses, read_admin_runs, undocumented_filter_statuses)
 from ansible_collections.tfe.runs.plugins.module_utils._budget import RateLimiter
 from ansible_collections.tfe.runs.plugins.module_utils._client import TfeClient
 from ansible_collections.tfe.runs.plugins.module_utils._errors import TfeHttpError
@@ -220,7 +219,7 @@ def test_limit_zero_is_one_request_for_the_counts(server):
 def test_select_drops_items_before_limit_counts_them(server):
     serve(server, make_runs(20))
     pages = fetch_pages(make_client(server), "admin/runs", page_size=4, limit=3,
-                            select=lambda item: item["attributes"]["status"] == "errored")
+                        select=lambda item: item["attributes"]["status"] == "errored")
     # errored is every fifth run: run-00002, run-00007, run-00012 (pages 1, 2 and 4).
     assert ids(pages.items) == ["run-00002", "run-00007", "run-00012"]
     assert pages.truncated is True

@@ -348,7 +348,7 @@ def test_a_429_is_retried_for_the_patience_not_a_count(server):
     assert len(sleeps) == 5 and all(50 <= slept <= 51 for slept in sleeps) and sum(sleeps) < 300
     assert caught.value.status == 429 and caught.value.retry_after == 50 and caught.value.attempts == 6
     server.default = lambda request: rate_limited(**{"Retry-After": "1"})
-    server.queue(*[rate_limited(**{"Retry-After": "1"}) for _ in range(20)], Reply(body={"data": []}))
+    server.queue(*[rate_limited(**{"Retry-After": "1"}) for dummy in range(20)], Reply(body={"data": []}))
     assert make_client(server, retry=RetryPolicy(max_retries=1)).get("runs") == {"data": []}
 
 

@@ -23,7 +23,7 @@ def _reserve_many(path, count, shared, queue):
     """In a child process: take ``count`` requests, each sleeping until its slot; report the slots."""
     budget = SharedBudget(path, RATE, BURST) if shared else RateLimiter(RATE, BURST)
     slots = []
-    for _ in range(count):
+    for dummy in range(count):
         due, wait = budget.reserve()
         budget._sleep(wait)
         slots.append(due)
@@ -33,10 +33,10 @@ def _reserve_many(path, count, shared, queue):
 def slots_of(path, processes, count, shared):
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    workers = [context.Process(target=_reserve_many, args=(path, count, shared, queue)) for _ in range(processes)]
+    workers = [context.Process(target=_reserve_many, args=(path, count, shared, queue)) for dummy in range(processes)]
     for worker in workers:
         worker.start()
-    slots = sorted(slot for _ in workers for slot in queue.get(timeout=60))
+    slots = sorted(slot for dummy in workers for slot in queue.get(timeout=60))
     for worker in workers:
         worker.join(timeout=10)
     return slots
@@ -76,7 +76,7 @@ def test_a_429_seen_by_one_process_holds_the_others(tmp_path):
 
 def test_run_lists_have_their_own_per_minute_budget(tmp_path):
     budget = SharedBudget(str(tmp_path / "state"), RATE, BURST, list_rate=0.4)
-    waits = [budget.reserve(RUN_LIST)[1] for _ in range(7)]
+    waits = [budget.reserve(RUN_LIST)[1] for dummy in range(7)]
     assert waits[:2] == [0.0, 0.0] and all(wait > 0 for wait in waits[5:])
     assert waits[6] >= 1 / 0.4  # the 7th run-list request of a burst waits for its share of 24 a minute
 

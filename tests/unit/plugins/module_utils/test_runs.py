@@ -15,9 +15,9 @@ from ansible_collections.tfe.runs.plugins.module_utils._budget import RateLimite
 from ansible_collections.tfe.runs.plugins.module_utils._client import TfeClient
 from ansible_collections.tfe.runs.plugins.module_utils._results import (
     phase_durations, phase_summary, run_result, snake_keys, workspace_summary)
-from ansible_collections.tfe.runs.plugins.module_utils._runs import complete_view, get_run, get_workspace
+from ansible_collections.tfe.runs.plugins.module_utils._runs import get_run, get_workspace
 from ansible_collections.tfe.runs.plugins.module_utils._statuses import (
-    cancel_was_sent, is_final, is_final_success, plan_settled, status_info)
+    is_final, is_final_success, plan_settled, status_info)
 from ansible_collections.tfe.runs.plugins.module_utils._waiting import PollSchedule, Waiter
 from ansible_collections.tfe.runs.tests.unit.scripted_server import Reply
 
