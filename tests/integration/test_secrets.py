@@ -290,7 +290,8 @@ def arm_scenarios(sim) -> Dict[str, str]:
     sim.add_fault("drop", path="/_archivist/**", skip=1)
     sim.add_middleware(LeakyProxy({extra["echo_html"]: "html", extra["echo_json"]: "json"}))
     # A 2018-era TFE: the admin cancel falls back to the old route and warns that the comment was dropped.
-    sim.set_installation(admin_force_cancel_route=False)
+    # The admin cancel answers without the run, so the module waits for it (and meets the revoked token).
+    sim.set_installation(admin_force_cancel_route=False, admin_cancel_answer="empty")
     return extra
 
 
