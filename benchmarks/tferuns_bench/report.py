@@ -146,8 +146,8 @@ NOTES = """## How to read these tables
   run of one registered task, Ansible's start and result handling included). tfe.runs reads page 1,
   then the remaining pages by number on 4 connections, paced by its client-side limit (25
   requests/second, bursts of 3, shared by every task of the machine, so never over TFE's 30);
-  pytfe and terrasnek walk the pages one after the other. Requests are counted by the simulator, which runs in its own process. The lower
-  bound is pages / 30 per second: no client that stays within TFE's rate limit can be faster.
+  pytfe and terrasnek walk the pages one after the other. Requests are counted by the simulator,
+  which runs in its own process. The lower bound is pages / 30 per second: no client that stays within TFE's rate limit can be faster.
   For 10,000 runs the task's result is about 7 MB (every attribute of every run), which Ansible
   serializes, masks for the token and hands to the controller: that, not the API, is most of the
   difference between the listing and the whole playbook. Use `limit`, `status` or the date
