@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 from ._client import TfeClient
-from ._jsonapi import MAX_PAGE_SIZE, api_path, related_id
+from ._jsonapi import MAX_PAGE_SIZE, related_id
+from ._listing import CreationWindow, Projection, check_listing_size, fill_workspaces, normalize_statuses
 from ._outcome import Task, verb
 from ._pages import REPEATED, fetch_pages
 from ._results import run_result, snake_keys, workspace_summary
-from ._statuses import ADMIN_FILTER_STATUSES, STATUSES, run_status
-from ._timestamps import parse_created_time, parse_timestamp, rfc3339
+from ._statuses import ADMIN_FILTER_STATUSES, run_status
+from ._timestamps import rfc3339
 
 ADMIN_RUNS_PATH = "admin/runs"
 ADMIN_RUN_INCLUDES = ("workspace", "workspace.organization")
@@ -30,35 +31,12 @@ ADMIN_RUN_INCLUDES = ("workspace", "workspace.organization")
 LIST_WORKERS = 4
 # A listing's own bound, whatever the server does: Ansible's task timeout does not stop the module.
 LIST_DEADLINE = 1800.0
-# Workspaces fetched one by one when the server ignored include=workspace (beyond this, names stay null).
-MAX_WORKSPACE_LOOKUPS = 50
 NOT_ADMIN_HINT = ("For /api/v2/admin/runs this means the token does not belong to a site administrator, or this "
                   "service has no admin API (HCP Terraform has none: the admin API exists only on Terraform "
                   "Enterprise).")
 
 
 # --- input --------------------------------------------------------------------------------------
-
-
-def normalize_statuses(values: Optional[Iterable[str]]) -> List[str]:
-    """The requested statuses, checked against the contract's vocabulary, in the order given, without repeats.
-
-    ``Planning`` and ``policy-checked`` are accepted as ``planning`` and ``policy_checked``.
-    """
-    statuses: List[str] = []
-    unknown: List[str] = []
-    for value in values or []:
-        status = str(value).strip().lower().replace("-", "_")
-        if not status:
-            continue
-        if status not in STATUSES:
-            unknown.append(str(value))
-        elif status not in statuses:
-            statuses.append(status)
-    if unknown:
-        raise ValueError("unknown run status {0}; valid statuses are: {1}".format(
-            ", ".join("'{0}'".format(u) for u in unknown), ", ".join(STATUSES)))
-    return statuses
 
 
 def undocumented_filter_statuses(statuses: Iterable[str]) -> List[str]:
@@ -72,8 +50,7 @@ class AdminRunSearch:
 
     query: Optional[str] = None
     statuses: List[str] = field(default_factory=list)
-    created_after: Optional[datetime] = None
-    created_before: Optional[datetime] = None
+    window: CreationWindow = field(default_factory=CreationWindow)
     run_id: Optional[str] = None
 
     def params(self) -> Dict[str, str]:
@@ -84,46 +61,20 @@ class AdminRunSearch:
             params["q"] = needle
         if self.statuses:
             params["filter[status]"] = ",".join(self.statuses)
-        if self.created_after is not None:
-            params["filter[from]"] = rfc3339(self.created_after)
-        if self.created_before is not None:
-            params["filter[to]"] = rfc3339(self.created_before)
+        if self.window.after is not None:
+            params["filter[from]"] = rfc3339(self.window.after)
+        if self.window.before is not None:
+            params["filter[to]"] = rfc3339(self.window.before)
         return params
-
-    @property
-    def has_window(self) -> bool:
-        return self.created_after is not None or self.created_before is not None
-
-    def in_window(self, run: Dict[str, Any]) -> bool:
-        """Whether the run was created inside the window; a run without a readable ``created-at`` is kept."""
-        created = parse_timestamp((run.get("attributes") or {}).get("created-at"))
-        if created is None:
-            return True
-        if self.created_after is not None and created < self.created_after:
-            return False
-        return self.created_before is None or created <= self.created_before
 
 
 def build_search(query: Optional[str] = None, statuses: Optional[Iterable[str]] = None,
                  created_after: Optional[str] = None, created_before: Optional[str] = None,
                  run_id: Optional[str] = None, now: Optional[datetime] = None) -> AdminRunSearch:
     """Validate the user's search; every mistake is a ``ValueError`` raised before any request."""
-    now = now or datetime.now(timezone.utc)
-    after = parse_created_time(created_after, now, "created_after") if created_after else None
-    before = parse_created_time(created_before, now, "created_before") if created_before else None
-    if after is not None and before is not None and after > before:
-        raise ValueError("created_after ({0}) is later than created_before ({1}): no run can match".format(
-            rfc3339(after), rfc3339(before)))
     run_id = (run_id or "").strip() or None
     return AdminRunSearch(query=(query or "").strip() or None, statuses=normalize_statuses(statuses),
-                          created_after=after, created_before=before, run_id=run_id)
-
-
-def check_listing_size(page_size: int, limit: Optional[int]) -> None:
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise ValueError("page_size must be between 1 and {0}, got {1}".format(MAX_PAGE_SIZE, page_size))
-    if limit is not None and limit < 0:
-        raise ValueError("limit must be 0 (only the counts) or more, got {0}".format(limit))
+                          window=CreationWindow.parse(created_after, created_before, now), run_id=run_id)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -192,7 +143,7 @@ def read_admin_runs(client: TfeClient, search: AdminRunSearch, page_size: int = 
     def wanted(run: Dict[str, Any]) -> bool:
         if search.run_id is not None and run.get("id") != search.run_id:
             return False  # q is a fuzzy search: other runs can match the ID as a substring
-        if search.has_window and not search.in_window(run):
+        if not search.window.contains(run):
             ignored.add("the created_after/created_before window")
             return False
         if search.statuses and run_status(run) not in search.statuses:
@@ -229,31 +180,19 @@ def read_admin_runs(client: TfeClient, search: AdminRunSearch, page_size: int = 
     return listing
 
 
-def _fill_workspaces(client: TfeClient, listing: AdminRunListing, deadline: Optional[float]) -> None:
-    """Fetch the workspaces a server left out of ``included`` (it ignored ``include``), a few at most."""
-    missing = {related_id(run, "workspace") for run in listing.runs} - {None}
-    missing -= {key[1] for key in listing.included if key[0] == "workspaces"}
-    for workspace_id in sorted(missing)[:MAX_WORKSPACE_LOOKUPS]:
-        document = client.get(api_path("workspaces", workspace_id), deadline=deadline) or {}
-        if isinstance(document.get("data"), dict):
-            listing.included[("workspaces", workspace_id)] = document["data"]
-    if len(missing) > MAX_WORKSPACE_LOOKUPS:
-        listing.warnings.append("This installation ignored include=workspace: the names of {0} workspaces were "
-                                "looked up, the others are null.".format(MAX_WORKSPACE_LOOKUPS))
-
-
 @verb
 def list_admin_runs(task: Task, client: TfeClient, *, query: Optional[str] = None,
                     statuses: Optional[Iterable[str]] = None, created_after: Optional[str] = None,
                     created_before: Optional[str] = None, run_id: Optional[str] = None,
                     page_size: int = MAX_PAGE_SIZE, limit: Optional[int] = None,
-                    clock: Callable[[], float] = time.monotonic) -> None:
+                    fields: Optional[Iterable[str]] = None, clock: Callable[[], float] = time.monotonic) -> None:
     """List the installation's runs for ``tfe_admin_run_info``: never changed, safe in check mode."""
     task.attempt("list the runs of the installation", hint_404=NOT_ADMIN_HINT)
     try:
         check_listing_size(page_size, limit)
         search = build_search(query=query, statuses=statuses, created_after=created_after,
                               created_before=created_before, run_id=run_id)
+        projection = Projection(fields)
     except ValueError as error:
         raise task.fail("Invalid search: {0}".format(error))
     undocumented = undocumented_filter_statuses(search.statuses)
@@ -262,9 +201,10 @@ def list_admin_runs(task: Task, client: TfeClient, *, query: Optional[str] = Non
                   "run for them.".format(", ".join(undocumented)))
     deadline = clock() + LIST_DEADLINE
     listing = read_admin_runs(client, search, page_size=page_size, limit=limit, deadline=deadline)
-    _fill_workspaces(client, listing, deadline)
-    for warning in listing.warnings:
+    lookup_warning = fill_workspaces(client, listing.runs, listing.included, deadline)
+    runs = [admin_run_result(run, listing.included, client.site_url) for run in listing.runs]
+    for warning in listing.warnings + [lookup_warning, projection.warning(runs)]:
         task.warn(warning)
-    task.result.update(runs=[admin_run_result(run, listing.included, client.site_url) for run in listing.runs],
+    task.result.update(runs=[projection.apply(run) for run in runs],
                        status_counts=listing.status_counts, total_count=listing.total_count,
                        pages_fetched=listing.pages_fetched, truncated=listing.truncated)

@@ -75,8 +75,9 @@ class Task:
     def changed(self, value: bool = True) -> None:
         self.outcome.changed = value
 
-    def warn(self, text: str) -> None:
-        if text not in self.outcome.warnings:
+    def warn(self, text: Optional[str]) -> None:
+        """Record a warning once; None or empty (a check that found nothing to say) records nothing."""
+        if text and text not in self.outcome.warnings:
             self.outcome.warnings.append(text)
 
     def fail(self, message: str, next_step: Optional[str] = None) -> "TaskFailed":

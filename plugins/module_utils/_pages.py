@@ -8,7 +8,8 @@ A walk must end whatever the server does. Servers, proxies and old releases igno
 or ``page[size]``, leave out ``meta.pagination`` or announce more pages than they serve, so a walk
 ends at the first of: the last page the server announced (``total-pages``, ``ceil(total-count /
 page size)`` or a ``next-page`` of null), an empty page, a page that brings no item not seen before,
-``limit`` items, ``max_pages`` pages, or the deadline. Only the first three mean "complete".
+``limit`` items, ``max_pages`` pages, or the deadline. Only the first three mean "complete", and so
+does an item the caller's ``stop`` says ends the list (an ordered list past what can match).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class _Collector:
 
     limit: Optional[int]
     select: Optional[Callable[[Dict[str, Any]], bool]]
+    stop: Optional[Callable[[Dict[str, Any]], bool]] = None
+    ended: bool = False
     items: List[Dict[str, Any]] = field(default_factory=list)
     included: Dict[Tuple[str, str], Dict[str, Any]] = field(default_factory=dict)
     pages: int = 0
@@ -67,6 +70,10 @@ class _Collector:
     @property
     def full(self) -> bool:
         return self.limit is not None and len(self.items) >= self.limit
+
+    @property
+    def done(self) -> bool:
+        return self.full or self.ended
 
     def add(self, document: Dict[str, Any]) -> int:
         """Take one page; returns how many of its items were new (0 ends a walk)."""
@@ -83,6 +90,8 @@ class _Collector:
             new += 1
             if key is not None:
                 self.seen.add(key)
+            if self.stop is not None and not self.ended and self.stop(item):
+                self.ended = True
             if self.select is not None and not self.select(item):
                 self.dropped += 1
             elif self.full:
@@ -129,24 +138,26 @@ def _has_more(document: Dict[str, Any], number: int, size: int) -> bool:
 def fetch_pages(client: TfeClient, path: str, params: Optional[Dict[str, Any]] = None, *,
                 page_size: int = MAX_PAGE_SIZE, workers: int = 1, limit: Optional[int] = None,
                 select: Optional[Callable[[Dict[str, Any]], bool]] = None, deadline: Optional[float] = None,
-                max_pages: int = MAX_PAGES, clock: Callable[[], float] = time.monotonic) -> PageSet:
+                max_pages: int = MAX_PAGES, clock: Callable[[], float] = time.monotonic,
+                stop: Optional[Callable[[Dict[str, Any]], bool]] = None) -> PageSet:
     """Every item of a paginated list, within the bounds the module docstring names.
 
     Page 1 comes first. When it announces how many pages there are and ``workers`` > 1, the other
     pages are requested by number by that many threads sharing the client's session and limiter,
     merged in page order whatever order they arrive in; otherwise pages are read one after the
     other. ``select`` drops items before ``limit`` counts them; ``limit=0`` costs a single request
-    of one item, for the counts in ``meta``. ``deadline`` is a ``clock()`` value after which no page
+    of one item, for the counts in ``meta``. ``stop(item)`` true means no later page can hold an item
+    the caller wants: the page is finished and no other is read. ``deadline`` is a ``clock()`` value after which no page
     starts (each request retries a 429 for the client's patience, as any request outside a wait).
     """
     if limit is not None and limit < 0:
         raise ValueError("limit must be zero or more")
     size = 1 if limit == 0 else max(1, min(int(page_size), MAX_PAGE_SIZE))
-    collector = _Collector(limit, select)
+    collector = _Collector(limit, select, stop)
     first = client.get_page(path, params, 1, size)
     new = collector.add(first)
     walk = _Walk(client, path, params, size, collector, deadline, max_pages, clock)
-    if new and not collector.full:
+    if new and not collector.done:
         total = announced_pages(first, size)
         if total is not None and workers > 1:
             walk.concurrently(total, workers)
@@ -196,8 +207,8 @@ class _Walk:
     def sequentially(self, document: Dict[str, Any]) -> None:
         number = 1
         while _has_more(document, number, self.size) and (announced_pages(document, self.size) or number + 1) > number:
-            if self.collector.full:
-                self.more_possible = True
+            if self.collector.done:
+                self.more_possible = not self.collector.ended
                 return
             number += 1
             if not self._may_fetch(number):
@@ -210,8 +221,8 @@ class _Walk:
         following = 2
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tfe-pages") as pool:
             while following <= total:
-                if self.collector.full:
-                    self.more_possible = True
+                if self.collector.done:
+                    self.more_possible = not self.collector.ended
                     return
                 last = min(total, self.max_pages)
                 if self.collector.limit is not None:

@@ -89,6 +89,11 @@ ADMIN_FILTER_STATUSES = (
     "policy_override", "policy_soft_failed", "policy_checked", "planned_and_finished",
 )
 
+# filter[status_group] of the run lists (reference section 4.1): the group names and what each holds.
+STATUS_GROUPS = ("non_final", "final", "discardable")
+DISCARDABLE_STATUSES = frozenset(("planned", "planned_and_saved", "cost_estimated", "policy_checked",
+                                  "policy_override", "post_plan_running", "post_plan_completed"))
+
 
 def status_info(status: Optional[str]) -> StatusInfo:
     """The meaning of ``status``; unknown statuses are still moving, except any ``*_awaiting_decision``."""
@@ -106,6 +111,13 @@ def run_status(run: Dict[str, Any]) -> str:
 
 def is_final(run: Dict[str, Any]) -> bool:
     return status_info(run_status(run)).final is not None
+
+
+def in_status_group(run: Dict[str, Any], group: str) -> bool:
+    """Whether the run belongs to a ``filter[status_group]`` group (``non_final``, ``final``, ``discardable``)."""
+    if group == "discardable":
+        return run_status(run) in DISCARDABLE_STATUSES
+    return is_final(run) == (group == "final")
 
 
 def is_final_success(run: Dict[str, Any]) -> bool:

@@ -13,12 +13,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from ansible_collections.tfe.runs.plugins.module_utils._admin import (
-    AdminRunSearch, admin_run_result, build_search, normalize_statuses, read_admin_runs, undocumented_filter_statuses)
+    AdminRunSearch, admin_run_result, build_search, read_admin_runs, undocumented_filter_statuses)
 from ansible_collections.tfe.runs.plugins.module_utils._budget import RateLimiter
 from ansible_collections.tfe.runs.plugins.module_utils._client import TfeClient
 from ansible_collections.tfe.runs.plugins.module_utils._errors import TfeHttpError
 from ansible_collections.tfe.runs.plugins.module_utils._pages import fetch_pages
-from ansible_collections.tfe.runs.plugins.module_utils._statuses import STATUSES
 from ansible_collections.tfe.runs.plugins.module_utils._timestamps import parse_created_time, rfc3339
 from ansible_collections.tfe.runs.tests.unit.plugins.modules.admin_runs_api import (
     START, AdminRunsApi, FakeRun, make_runs, too_many_requests)
@@ -100,23 +99,6 @@ def test_an_empty_date_window_is_refused():
 
 
 # --- statuses ------------------------------------------------------------------------------------
-
-
-def test_every_status_of_the_vocabulary_is_accepted():
-    assert normalize_statuses(list(STATUSES)) == list(STATUSES)
-
-
-def test_statuses_are_normalised_and_deduplicated():
-    assert normalize_statuses(["Planning", "policy-checked", "planning", " "]) == ["planning", "policy_checked"]
-    assert normalize_statuses(None) == []
-
-
-def test_unknown_statuses_fail_naming_them_and_the_valid_ones():
-    with pytest.raises(ValueError) as caught:
-        normalize_statuses(["planning", "stuck", "runing"])
-    message = str(caught.value)
-    assert "'stuck'" in message and "'runing'" in message
-    assert all(status in message for status in STATUSES)
 
 
 def test_statuses_outside_the_documented_admin_filter_are_pointed_out():
