@@ -7,7 +7,7 @@
 #   make units | simulator | integration | build   one kind of test, per leg
 #   make lint                 ansible-lint --profile production, antsibull-changelog lint, galaxy-importer
 #   make demo                 playbooks/demo.yml against the bundled simulator (builds its venv on first use)
-#   make bench                benchmarks side by side; rewrites docs/performance.md (BENCH_ARGS="--only fleet": the fleet alone)
+#   make bench                benchmarks side by side; rewrites docs/performance.md (BENCH_ARGS="--only fleet" or "--only listing": one part alone)
 #   make clean                drop copies, artifacts and logs (keeps the venvs); distclean: all
 
 SHELL := /bin/bash

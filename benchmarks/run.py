@@ -4,6 +4,7 @@
 
     python benchmarks/run.py --pytfe PY --terrasnek PY [--out docs/performance.md] [--quick]
     python benchmarks/run.py --only fleet [--fleet-sizes 10,40] [--before REF]   # the fleet alone, printed
+    python benchmarks/run.py --only listing [--listing-repeats 5] [--user-sizes 1000,10000]   # section 6 alone
 
 Run it with the tfe-runs venv's python (ansible-core, requests, PyYAML; see benchmarks/venvs.sh):
 the collection is built and installed from this checkout with that venv's ansible-galaxy.
@@ -21,7 +22,7 @@ import sys
 import tempfile
 from typing import Dict, List, Sequence, Set, Tuple
 
-from tferuns_bench import fleet, listing, overhead, report, waiting  # pylint: disable=import-error
+from tferuns_bench import fleet, listing, overhead, playbook_listing, report, waiting  # pylint: disable=import-error
 from tferuns_bench.world import ADMIN_TOKEN, REPO, simulator  # pylint: disable=import-error
 
 from harness import Ansible, install_collection, tool  # noqa: E402  pylint: disable=import-error,wrong-import-order
@@ -46,6 +47,7 @@ def machine() -> List[str]:
 
 Section = Tuple[str, str]
 FLEET_COMMAND = 'make bench BENCH_ARGS="--only fleet"'
+LISTING_COMMAND = 'make bench BENCH_ARGS="--only listing"'
 
 
 def fleet_section(collections: str, sizes: Sequence[int], before_ref: str) -> Section:
@@ -58,19 +60,31 @@ def fleet_section(collections: str, sizes: Sequence[int], before_ref: str) -> Se
             "{0}\n\n{1}\n\n{2}".format(intro, report.fleet_table(rows), report.fleet_failures(rows)))
 
 
+def playbook_listing_section(collections: str, runs: int, user_sizes: Sequence[int], repeats: int) -> Section:
+    measured = playbook_listing.measure(collections, LATENCY_MS, runs=runs, user_sizes=user_sizes, repeats=repeats)
+    return ("## 6. Listing {0:,} runs as a whole playbook: every attribute, `fields`, counts only".format(runs),
+            report.playbook_listing_body(measured, repeats, LISTING_COMMAND))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pytfe", help="python of the pytfe venv")
     parser.add_argument("--terrasnek", help="python of the terrasnek venv")
     parser.add_argument("--out", default=os.path.join(REPO, "docs", "performance.md"))
     parser.add_argument("--quick", action="store_true", help="small sizes, to try the harness (not for publishing)")
-    parser.add_argument("--only", choices=("fleet",),
-                        help="run this part alone and print it (docs/performance.md is left as it is)")
+    parser.add_argument("--only", choices=("fleet", "listing"),
+                        help="run this part alone and print it (docs/performance.md is left as it is): "
+                             "fleet is section 5, listing section 6 (whole-playbook listings, issue 19)")
     parser.add_argument("--fleet-sizes", type=lambda text: tuple(int(n) for n in text.split(",")),
                         help="workspaces per fleet, comma-separated (default {0}; --quick: 10)".format(
                             ",".join(str(n) for n in fleet.SIZES)))
     parser.add_argument("--before", default=fleet.BEFORE_REF,
                         help="the commit whose build is the fleet's 'before' row (default %(default)s)")
+    parser.add_argument("--listing-repeats", type=int,
+                        help="samples per row of section 6 (default {0}; --quick: 2)".format(playbook_listing.REPEATS))
+    parser.add_argument("--user-sizes", type=lambda text: tuple(int(n) for n in text.split(",")),
+                        help="runs listed by tfe_run_info in section 6, comma-separated (default {0}; --quick: "
+                             "250)".format(",".join(str(n) for n in playbook_listing.USER_SIZES)))
     args = parser.parse_args()
     competitors: Dict[str, str] = {name: path for name, path in (("pytfe", args.pytfe), ("terrasnek", args.terrasnek))
                                    if path}
@@ -79,8 +93,14 @@ def main() -> int:
     workdir = tempfile.mkdtemp(prefix="tfe-runs-bench-")
     collections = install_collection(workdir)
     sys.path.insert(0, collections)
-    if args.only == "fleet":
-        title, body = fleet_section(collections, fleet_sizes, args.before)
+    listing_runs = sizes[-1]
+    user_sizes = args.user_sizes or ((250,) if args.quick else playbook_listing.USER_SIZES)
+    listing_repeats = args.listing_repeats or (2 if args.quick else playbook_listing.REPEATS)
+    if args.only:
+        if args.only == "fleet":
+            title, body = fleet_section(collections, fleet_sizes, args.before)
+        else:
+            title, body = playbook_listing_section(collections, listing_runs, user_sizes, listing_repeats)
         print("{0}\n\n{1}".format(title, body))
         return 0
 
@@ -122,6 +142,8 @@ def main() -> int:
                      report.rate_limited_table(round_)))
     print("fleets of {0} workspaces under the per-user limits ...".format(", ".join(map(str, fleet_sizes))), flush=True)
     sections.append(fleet_section(collections, fleet_sizes, args.before))
+    print("listing {0} runs as whole playbooks ...".format(listing_runs), flush=True)
+    sections.append(playbook_listing_section(collections, listing_runs, user_sizes, listing_repeats))
 
     measured_with = machine() + ["- Competitors, each in its own venv (benchmarks/venvs/): {0}".format(
         ", ".join(sorted(versions)) or "none")]

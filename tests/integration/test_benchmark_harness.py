@@ -23,7 +23,7 @@ from harness import COLLECTION_ROOT, Ansible  # pylint: disable=import-error
 sys.path.insert(0, os.path.join(COLLECTION_ROOT, "benchmarks"))
 
 # pylint: disable=import-error,wrong-import-position
-from tferuns_bench import fleet, listing, overhead, report, waiting  # noqa: E402
+from tferuns_bench import fleet, listing, overhead, playbook_listing, report, waiting  # noqa: E402
 from tferuns_bench.tools import Measured, competitor_listing, counted  # noqa: E402
 from tferuns_bench.world import ADMIN_TOKEN, api_requests, simulator  # noqa: E402
 
@@ -177,3 +177,51 @@ def test_fleet_table_puts_wall_against_the_budget_bound():
     assert lines[2].startswith("| 10 | ansible.builtin.ping (no request) | 0 of 10 | - | 0 | 0 | 2.00 s | - | - |")
     assert lines[3] == "| 10 | tfe.runs (this checkout) | 1 of 10 | 1 | 50 | 5 (10.0%) | 8.40 s | 0.50 s | 1.50 s | 4.17 s | 2.0x |"
     assert report.fleet_failures(rows).endswith("- 10 workspaces, tfe.runs (this checkout): 1 x boom")
+
+
+def test_playbook_listing_bounds_follow_the_limits_and_the_budget():
+    assert playbook_listing.tfe_bound(10000) == pytest.approx(100 / 30)  # TFE's 30/s
+    assert playbook_listing.budget_bound(10000) == pytest.approx(97 / 25)  # a burst of 3, then 25/s
+    assert playbook_listing.tfe_list_bound(10000) == pytest.approx(180)  # 30 pages a sliding minute: 4 minutes' worth
+    assert playbook_listing.tfe_list_bound(1000) == pytest.approx(10 / 30)  # 10 pages fit in one minute
+    assert playbook_listing.budget_list_bound(10000) == pytest.approx(97 / 0.4)  # a burst of 3, then 0.4/s
+    assert playbook_listing.budget_list_bound(250) == 0  # 3 pages: the burst
+
+
+def test_playbook_listing_counts_at_the_simulator_and_checks_the_projection(collections_path):
+    """Each variant once on 230 runs: requests from the simulator, runs and keys from the results."""
+    measured = playbook_listing.measure(collections_path, 0, runs=230, user_sizes=(120,), repeats=1,
+                                        progress=lambda _line: None)
+    found = {v.label: v for v in measured.admin + measured.user}
+    for variant in found.values():
+        assert variant.ok, (variant.label, variant.failure)
+        assert len(variant.samples) == 1 and variant.agreed("throttled") == "0"
+    assert found[playbook_listing.EMPTY].agreed("requests") == "0"
+    assert found[playbook_listing.ADMIN_FULL].agreed("requests") == "3"
+    assert found[playbook_listing.ADMIN_FIELDS].last.keys == ["created_at", "id", "status", "workspace"]
+    counts = found[playbook_listing.ADMIN_COUNTS].last
+    assert (counts.requests, counts.kinds, counts.total_count) == (1, {"GET /api/v2/admin/runs": 1}, 230)
+    user = found[playbook_listing.USER_FIELDS].last
+    assert (user.runs, user.unique_runs, user.requests) == (120, 120, 3)  # the workspace, then 2 pages
+    assert user.keys == ["created_at", "id", "status", "workspace"]
+    goals = report.playbook_listing_goals(measured)
+    assert len(goals) == 3 and "1 request per playbook" in goals[1]
+
+
+def test_playbook_listing_goal_is_against_the_bound_plus_the_empty_playbook():
+    def variant(label, module, args, runs, seconds_, requests):
+        sample = playbook_listing.Sample(seconds_, requests, 0, {}, True, runs, runs, ["id"], runs, 10)
+        return playbook_listing.Variant(label, module, args, "t", max(runs, 1), playbook_listing.budget_bound(runs),
+                                        playbook_listing.tfe_bound(runs), [sample])
+    admin = "tfe.runs.tfe_admin_run_info"
+    measured = playbook_listing.PlaybookListing(10000, 50, admin=[
+        variant(playbook_listing.EMPTY, None, {}, 0, 1.0, 0),
+        variant(playbook_listing.ADMIN_FIELDS, admin, {"fields": ["created_at"]}, 10000, 6.0, 100),
+        variant(playbook_listing.ADMIN_COUNTS, admin, {"limit": 0}, 0, 2.0, 1),
+    ], user=[])
+    goals = report.playbook_listing_goals(measured)
+    # budget: 1.3 x (97/25 + 1.00) = 6.34 s, 6.0 / 4.88 = 1.23x; TFE: 6.0 / (100/30 + 1.00) = 1.38x
+    assert goals[0].endswith("= 6.34 s: 1.23x of bound + empty, met. Against TFE's bound (3.33 s): 1.38x, goal NOT met.")
+    assert goals[1].startswith("- Counts only (`limit: 0`): 1 request per playbook")
+    lines = report.playbook_listing_table(measured).splitlines()
+    assert lines[3].endswith("| 4.88 s | 1.2x | 4.33 s | 1.4x |")
