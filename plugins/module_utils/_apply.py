@@ -6,17 +6,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterable, Optional
 
 from ._client import TfeClient
-from ._jsonapi import related_id
+from ._errors import TfeHttpError
+from ._jsonapi import api_path, related_id
 from ._logs import failure_log_tail
 from ._outcome import Task, verb
+from ._plan_review import PlanReview, ReviewOptions, describe_violations
+from ._protections import parse_protections
 from ._results import run_report
-from ._run_actions import CONFIRM, NO_ACTION, act_on_run
-from ._runs import RunView, complete_view, wait_for_run
-from ._statuses import (OVERRIDE_OR_DISCARD, attribute, is_confirmable, is_failure, is_final, is_plan_only, run_status,
-                        status_info, waiting_reason)
+from ._run_actions import CONFIRM, DISCARD, NO_ACTION, act_on_run
+from ._runs import RunView, complete_view, get_run, wait_for_run
+from ._statuses import (CONFIRM_OR_DISCARD, OVERRIDE_OR_DISCARD, attribute, is_confirmable, is_failure, is_final,
+                        is_plan_only, run_status, status_info, waiting_reason)
 from ._waiting import Waiter
 
 ALREADY_APPLYING = "already_applying"
@@ -74,14 +77,67 @@ def _refusal(decision: str, view: RunView) -> Any:
     return "Run {0} cannot be applied: it already ended {1}.".format(run_id, view.status), None
 
 
+def _gate(task: Task, client: TfeClient, review: PlanReview, view: RunView, *, discard: bool, comment: Optional[str],
+          check_mode: bool) -> None:
+    """Refuse to confirm a plan that would change what a protection forbids, or that cannot be judged."""
+    review.read(view)
+    task.result.update(**run_report(view, None, client.site_url))
+    review.attach(task.result)
+    if review.changes is None or not review.changes.known:
+        reason = review.changes.unavailable if review.changes else "the plan has not finished"
+        raise task.fail("Run {0} was not applied: its protections cannot be judged without the plan's resource "
+                        "changes, and {1}.".format(view.id, reason), CONFIRM_OR_DISCARD)
+    found = review.blocked_by()
+    task.result["protected_changes"] = found
+    if not found:
+        return
+    kept = ("It waits for confirmation: change the configuration and plan again, or discard it with "
+            "tfe.runs.tfe_run_cancel (or discard_protected=true).")
+    if discard and not check_mode:
+        try:
+            client.post(api_path("runs", view.id, "actions", "discard"), {"comment": comment} if comment else {},
+                        repeatable=True)
+        except TfeHttpError as error:
+            if error.status != 409:  # 409: someone else discarded or applied it first; the re-read tells
+                raise
+        task.changed()
+        task.result.update(action=DISCARD, **run_report(get_run(client, view.id), None, client.site_url))
+        review.attach(task.result)
+        kept = "It was discarded."
+    elif discard:
+        task.changed()
+        kept = "It would be discarded."
+    raise task.fail("Run {0} was not applied: its plan would {1}. {2}".format(view.id, describe_violations(found), kept))
+
+
 @verb
 def apply_run(task: Task, client: TfeClient, run_id: str, *, comment: Optional[str] = None,
               workspace_id: Optional[str] = None, wait_for_plan: bool = True, wait: bool = True,
-              wait_timeout: float = 3600, check_mode: bool = False, waiter: Optional[Waiter] = None) -> None:
-    """Confirm the run once it waits for confirmation, then wait for the apply, all within ``wait_timeout``."""
+              wait_timeout: float = 3600, check_mode: bool = False, waiter: Optional[Waiter] = None,
+              review: Optional[ReviewOptions] = None, protect: Optional[Iterable[Any]] = None,
+              discard_protected: bool = False) -> None:
+    """Confirm the run once it waits for confirmation, then wait for the apply, all within ``wait_timeout``.
+
+    With protections, the finished plan's changes are judged before the confirmation is sent (in
+    check mode too): a forbidden change, or changes that cannot be read, and nothing is confirmed.
+    """
     waiter = waiter or Waiter(client.limiter)
     deadline = waiter.deadline(wait_timeout)
+    options = review or ReviewOptions()
+    problems = options.problems()
+    try:
+        options.protections = parse_protections(protect or [])
+    except ValueError as error:
+        problems.append(str(error))
+    if problems:
+        raise task.fail("Invalid options: {0}.".format("; ".join(problems)))
+    plan_review = PlanReview(client, options, deadline)
     task.attempt("apply run " + run_id)
+
+    def gate(view: RunView, decision: str) -> None:
+        if decision == CONFIRM and options.protections:
+            task.result.update(decision=decision, action=NO_ACTION, previous_status=view.status)
+            _gate(task, client, plan_review, view, discard=discard_protected, comment=comment, check_mode=check_mode)
 
     def same_workspace(view: RunView) -> None:
         found = related_id(view.run, "workspace")
@@ -91,7 +147,7 @@ def apply_run(task: Task, client: TfeClient, run_id: str, *, comment: Optional[s
 
     acted = act_on_run(client, run_id, decide_apply, comment=comment, check_mode=check_mode,
                        wait_while=[STILL_PLANNING] if wait_for_plan else [], deadline=deadline, waiter=waiter,
-                       guard=same_workspace)
+                       guard=same_workspace, before=gate)
     view = acted.view
     # In check mode a run still planning would be confirmed once its plan is done, unless TFE applies it itself.
     would_confirm = acted.decision == CONFIRM or (acted.decision == STILL_PLANNING and wait_for_plan
@@ -100,6 +156,11 @@ def apply_run(task: Task, client: TfeClient, run_id: str, *, comment: Optional[s
     action = acted.action or (CONFIRM if check_mode and would_confirm else NO_ACTION)
     task.result.update(decision=acted.decision, action=action, previous_status=acted.previous_status,
                        polls=acted.polls, **run_report(view, None, client.site_url))
+    plan_review.read(view)
+    plan_review.attach(task.result)
+    if check_mode and options.protections and acted.decision == STILL_PLANNING:
+        task.warn("Run {0} is still planning: its protections are judged once the plan has finished, before it "
+                  "is confirmed.".format(run_id))
     if check_mode and (would_confirm or acted.decision in _SETTLED):
         return
     if acted.timed_out:
@@ -115,6 +176,7 @@ def apply_run(task: Task, client: TfeClient, run_id: str, *, comment: Optional[s
     waited = wait_for_run(client, run_id, is_final, deadline, waiter, first=view)
     view = complete_view(client, waited.value)
     task.result.update(polls=acted.polls + waited.polls, **run_report(view, None, client.site_url))
+    plan_review.attach(task.result)
     if is_failure(view.run):
         task.result["log_tail"] = failure_log_tail(client, view)
         raise task.fail("Run {0} ended {1}. See {2}".format(run_id, view.status, task.result["run"]["web_url"]))

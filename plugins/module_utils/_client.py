@@ -20,7 +20,7 @@ import traceback
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 from ._budget import API, RUN_LIST, RateLimiter
@@ -221,11 +221,14 @@ class TfeClient:
         return self.request("POST", path, body=body, repeatable=repeatable, deadline=deadline)
 
     def request(self, method: str, path: str, *, params: Optional[Dict[str, Any]] = None, body: Optional[Any] = None,
-                repeatable: Optional[bool] = None, deadline: Optional[float] = None) -> Optional[Dict[str, Any]]:
+                repeatable: Optional[bool] = None, deadline: Optional[float] = None,
+                locate: bool = False) -> Optional[Dict[str, Any]]:
         """Send one API request (relative ``path``) and return the parsed JSON, or None for an empty body.
 
         ``deadline`` is a ``clock()`` value no retry sleep may pass (the module's wait deadline); it
         also bounds how long a 429 is retried, which is ``retry.patience`` seconds without one.
+        ``locate`` (a GET that redirects to a blob) follows no redirect and returns ``{"status": code,
+        "location": url or None}``, so the token never travels to the blob URL, even on the same host.
         """
         if "://" in path or path.startswith("//"):
             raise ValueError("API paths are relative to the API base URL")
@@ -247,13 +250,15 @@ class TfeClient:
             try:
                 response = self.session.request(
                     method, url, params=params, data=data, headers=headers, auth=self._auth, verify=self.verify,
-                    timeout=self.timeout, allow_redirects=(method == "GET"))
+                    timeout=self.timeout, allow_redirects=(method == "GET" and not locate))
             except requests.exceptions.RequestException as exc:
                 failure = transport_error(exc, method, shown_path)
                 retry_ok = failure.reason != "tls" and (repeatable or not failure.maybe_processed)
                 delay = self.retry.backoff(attempt - limited - 1, self._rng)
             else:
                 self._note_response(response)
+                if locate and response.status_code < 400:
+                    return {"status": response.status_code, "location": response.headers.get("Location")}
                 if response.status_code < 300 or (300 <= response.status_code < 400 and method == "GET"):
                     try:
                         return self._parse_success(response, method, shown_path)
@@ -332,18 +337,35 @@ class TfeClient:
 
     def fetch_blob_tail(self, url: str, max_bytes: int = 65536) -> bytes:
         """The last ``max_bytes`` of a blob (a plan or apply log) from its own secret URL, without the token."""
+        tail = b""
+        for chunk in self._blob_chunks(url, None, "<log url>"):
+            tail = (tail + chunk)[-max_bytes:]
+        return tail
+
+    def fetch_blob(self, url: str, max_bytes: int, params: Optional[Dict[str, Any]] = None,
+                   shown: str = "<blob url>") -> Tuple[bytes, bool]:
+        """A blob's first ``max_bytes`` (and whether there was more), from its own URL, without the token.
+
+        ``shown`` stands for the URL in errors: a blob URL is a secret and never leaves the client.
+        """
+        body = b""
+        for chunk in self._blob_chunks(url, params, shown):
+            body += chunk
+            if len(body) > max_bytes:
+                return body[:max_bytes], True
+        return body, False
+
+    def _blob_chunks(self, url: str, params: Optional[Dict[str, Any]], shown: str) -> Iterator[bytes]:
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError("blob URLs must be http(s)")
         self.limiter.acquire(API)
         try:
-            with self.session.get(url, auth=NoAuth(), verify=self.verify, timeout=self.timeout, stream=True,
-                                  headers={"Accept": "text/plain"}) as response:
+            with self.session.get(url, params=params, auth=NoAuth(), verify=self.verify, timeout=self.timeout,
+                                  stream=True) as response:
                 if response.status_code >= 300:
                     raise TfeHttpError(response.status_code, response.reason or "HTTP error", method="GET",
-                                       path="<log url>")
-                tail = b""
-                for chunk in response.iter_content(chunk_size=16384):
-                    tail = (tail + chunk)[-max_bytes:]
-                return tail
+                                       path=shown)
+                for chunk in response.iter_content(chunk_size=65536):
+                    yield chunk
         except requests.exceptions.RequestException as exc:
-            raise transport_error(exc, "GET", "<log url>")
+            raise transport_error(exc, "GET", shown)

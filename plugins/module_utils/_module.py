@@ -24,6 +24,7 @@ from ._credentials import CREDENTIALS_FILE, find_cli_token
 from ._errors import TfeApiError, TfeHttpError, TfeTransportError
 from ._jsonapi import site_url
 from ._outcome import Outcome
+from ._plan_review import ReviewOptions
 from ._statuses import CONFIRM_OR_DISCARD, DECIDE_TASK_STAGE, OVERRIDE_OR_DISCARD
 
 ADDRESS_ENV = ("TFE_ADDRESS", "TFE_HOSTNAME")
@@ -41,6 +42,20 @@ CONNECTION_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
     "rate_limit_patience": {"type": "float", "default": 300.0},
     "allow_insecure_http": {"type": "bool", "default": False},
 }
+
+# Mirrored by plugins/doc_fragments/plan_review.py: what the run modules show of a finished plan.
+PLAN_REVIEW_ARGUMENT_SPEC: Dict[str, Dict[str, Any]] = {
+    "plan_changes": {"type": "bool"},
+    "plan_log_lines": {"type": "int", "default": 0},
+}
+
+
+def review_options(params: Dict[str, Any], changes_by_default: bool = False) -> ReviewOptions:
+    """The plan review a module's options ask for; ``plan_changes`` unset means ``changes_by_default``."""
+    changes = params["plan_changes"]
+    return ReviewOptions(changes=changes_by_default if changes is None else changes,
+                         log_lines=params["plan_log_lines"])
+
 
 # What to do next, per HTTP status, appended to the API's own words.
 _ADVICE = {

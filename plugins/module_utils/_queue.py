@@ -9,13 +9,14 @@ One flow for ``tfe_run``; it takes the client and plain values and returns one `
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from ._client import TfeClient
 from ._hcl import HclError
 from ._logs import failure_log_tail
 from ._outcome import Task, verb
+from ._plan_review import PlanReview, ReviewOptions
 from ._results import run_report, workspace_summary
 from ._run_request import (RUN_ATTRIBUTES, AmbiguousCreateError, RunRequest, create_run, default_message,
                            find_reusable_run)
@@ -42,6 +43,7 @@ class QueueSpec:
     wait: bool = True
     wait_for: str = "final"
     wait_timeout: float = 3600
+    review: ReviewOptions = field(default_factory=ReviewOptions)
 
     @property
     def where(self) -> str:
@@ -64,6 +66,7 @@ class QueueSpec:
                          "message".format(self.reuse))
         request = self.request()
         found.extend(request.problems())
+        found.extend(self.review.problems())
         try:
             request.rendered_variables()
         except HclError as error:
@@ -107,6 +110,9 @@ def queue_run(task: Task, client: TfeClient, spec: QueueSpec, *, check_mode: boo
     waited = wait_for_run(client, run.get("id"), done, deadline, waiter)
     view = complete_view(client, waited.value)
     task.result.update(polls=waited.polls, **run_report(view, workspace, client.site_url))
+    review = PlanReview(client, spec.review, deadline)
+    review.read(view)
+    review.attach(task.result)
     if is_failure(view.run):
         task.result["log_tail"] = failure_log_tail(client, view)
         raise task.fail("Run {0} on {1} ended {2}. See {3}".format(

@@ -22,6 +22,7 @@ from ._jsonapi import MAX_PAGE_SIZE, api_path, related_id
 from ._listing import CreationWindow, Projection, check_listing_size, created_at, fill_workspaces, normalize_statuses
 from ._outcome import Task, verb
 from ._pages import LIMIT, REPEATED, fetch_pages
+from ._plan_review import PlanReview, ReviewOptions
 from ._results import run_report, run_result, snake_keys, workspace_summary
 from ._runs import complete_view, get_run, get_workspace
 from ._statuses import STATUS_GROUPS, in_status_group, run_status
@@ -150,10 +151,13 @@ def _listed_run(run: Dict[str, Any], workspace: Optional[Dict[str, Any]], site: 
     return shaped
 
 
-def _read_one(task: Task, client: TfeClient, run_id: str, deadline: float) -> None:
+def _read_one(task: Task, client: TfeClient, run_id: str, review: ReviewOptions, deadline: float) -> None:
     task.attempt("read run {0}".format(run_id))
     view = complete_view(client, get_run(client, run_id, deadline=deadline), deadline=deadline)
     task.result.update(run_report(view, None, client.site_url))
+    plan_review = PlanReview(client, review, deadline)
+    plan_review.read(view)
+    plan_review.attach(task.result)
 
 
 def _list(task: Task, client: TfeClient, path: str, search: RunListSearch, workspace: Optional[Dict[str, Any]],
@@ -201,11 +205,19 @@ def run_info(task: Task, client: TfeClient, *, run_id: Optional[str] = None, wor
              workspace_names: Optional[Iterable[str]] = None, search: Optional[str] = None,
              user: Optional[str] = None, commit: Optional[str] = None, created_after: Optional[str] = None,
              created_before: Optional[str] = None, limit: int = DEFAULT_LIMIT, page_size: int = MAX_PAGE_SIZE,
-             fields: Optional[Iterable[str]] = None, clock: Callable[[], float] = time.monotonic) -> None:
-    """Read runs for ``tfe_run_info``: never changed, the same in check mode."""
+             fields: Optional[Iterable[str]] = None, review: Optional[ReviewOptions] = None,
+             clock: Callable[[], float] = time.monotonic) -> None:
+    """Read runs for ``tfe_run_info``: never changed, the same in check mode.
+
+    ``review`` (one run only) adds the finished plan's changes and log, as ``tfe_run`` returns them.
+    """
     deadline = clock() + LIST_DEADLINE
     if run_id:
-        _read_one(task, client, run_id, deadline)
+        options = review or ReviewOptions(changes=False)
+        problems = options.problems()
+        if problems:
+            raise task.fail("Invalid options: {0}.".format("; ".join(problems)))
+        _read_one(task, client, run_id, options, deadline)
         return
     task.attempt("check the search")
     try:

@@ -24,6 +24,7 @@ author:
   - tfe.runs contributors (@tfe-runs)
 extends_documentation_fragment:
   - tfe.runs.connection
+  - tfe.runs.plan_review
   - tfe.runs.attributes
 attributes:
   check_mode:
@@ -262,6 +263,55 @@ plan:
     resource_destructions: 0
     resource_imports: 0
     status_timestamps: {queued_at: "2026-11-23T10:15:04+00:00", finished_at: "2026-11-23T10:15:31+00:00"}
+  contains:
+    changes:
+      description:
+        - The plan's resource changes from its JSON plan (with O(plan_changes)), in the plan's order; no-ops left
+          out. Each has C(address), C(module_address), C(type), C(name), C(action) (V(create), V(update),
+          V(delete), V(replace) for a delete and a create in either order, V(read), or V(import) for an import
+          that changes nothing else), C(actions) (the same as a one-element list), C(action_reason) and
+          C(importing). Never an attribute value.
+        - Null when the changes could not be read; RV(plan.changes_unavailable) says why.
+      type: list
+      elements: dict
+      returned: when the plan finished and the changes are read (O(plan_changes))
+      sample:
+        - {address: module.db.aws_db_instance.main, module_address: module.db, type: aws_db_instance, name: main,
+           action: replace, actions: [replace], action_reason: replace_because_cannot_update, importing: false}
+    output_changes:
+      description: The outputs the plan changes, each with C(name), C(action) and C(actions); never a value.
+      type: list
+      elements: dict
+      returned: when the plan finished and the changes are read (O(plan_changes))
+      sample: [{name: endpoint, action: update, actions: [update]}]
+    change_counts:
+      description: Number of RV(plan.changes) per action (C(create), C(update), C(delete), C(replace), C(read), C(import)).
+      type: dict
+      returned: when the plan finished and the changes are read (O(plan_changes))
+      sample: {create: 2, update: 1, delete: 0, replace: 1, read: 0, import: 0}
+    changes_unavailable:
+      description:
+        - Why RV(plan.changes) is null, for example that the token has no admin access to the workspace, or that
+          Terraform before 0.12 writes no JSON plan; null when the changes were read.
+      type: str
+      returned: when the changes are read (O(plan_changes))
+      sample: null
+    log:
+      description: The last O(plan_log_lines) lines of the plan's log, without colours (with O(plan_log_lines)).
+      type: list
+      elements: str
+      returned: when the plan ended and O(plan_log_lines) is not 0
+      sample: ["Terraform v1.9.5", "Plan: 1 to add, 0 to change, 0 to destroy."]
+    log_truncated:
+      description: Whether RV(plan.log) holds less than the whole log (the line count or the 1 MiB cap).
+      type: bool
+      returned: when the plan ended and O(plan_log_lines) is not 0
+      sample: true
+    log_unavailable:
+      description: Why RV(plan.log) is empty (no log URL, or reading it failed); null when the log was read.
+      type: str
+      returned: when the plan ended and O(plan_log_lines) is not 0
+      sample: null
 apply:
   description: The run's apply, without its log URL. Null when not known yet or in check mode.
   returned: always
@@ -320,7 +370,7 @@ log_tail:
   sample: ["Error: creating EC2 Instance: UnauthorizedOperation", "  with aws_instance.web,"]
 """
 
-from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
+from ansible_collections.tfe.runs.plugins.module_utils._module import PLAN_REVIEW_ARGUMENT_SPEC, TfeModule, review_options
 from ansible_collections.tfe.runs.plugins.module_utils._queue import REUSE_MODES, WAIT_FOR, QueueSpec, queue_run
 from ansible_collections.tfe.runs.plugins.module_utils._run_request import RUN_ATTRIBUTES, option_name
 
@@ -347,6 +397,7 @@ ARGUMENT_SPEC = {
     "wait_for": {"type": "str", "choices": list(WAIT_FOR), "default": "final"},
     "wait_timeout": {"type": "int", "default": 3600},
     "reuse": {"type": "str", "choices": list(REUSE_MODES), "default": "never"},
+    **PLAN_REVIEW_ARGUMENT_SPEC,
 }
 
 
@@ -370,7 +421,7 @@ def main() -> None:
         attributes={name: params[option_for(name)] for name in RUN_ATTRIBUTES}, workspace_id=params["workspace_id"],
         organization=params["organization"], workspace=params["workspace"], variables=params["variables"],
         configuration_version_id=params["configuration_version_id"], reuse=params["reuse"], wait=params["wait"],
-        wait_for=params["wait_for"], wait_timeout=params["wait_timeout"])
+        wait_for=params["wait_for"], wait_timeout=params["wait_timeout"], review=review_options(params, changes_by_default=params["wait_for"] == "plan"))
     module.finish(queue_run(module.client, spec, check_mode=module.check_mode))
 
 

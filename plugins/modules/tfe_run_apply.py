@@ -21,6 +21,7 @@ author:
   - tfe.runs contributors (@tfe-runs)
 extends_documentation_fragment:
   - tfe.runs.connection
+  - tfe.runs.plan_review
   - tfe.runs.attributes
 attributes:
   check_mode:
@@ -61,6 +62,42 @@ options:
       - Seconds to wait, for the plan and the apply together.
     type: int
     default: 3600
+  protect:
+    description:
+      - Protective gates. A run whose plan would do to a protected resource what its protection forbids is not
+        confirmed. The task fails naming each offending address and action, and the run keeps waiting for
+        confirmation (or is discarded with O(discard_protected)).
+      - The gate is judged on the plan's resource changes from its JSON plan, after the plan has finished and
+        before the confirmation is sent, in check mode too. When the changes cannot be read (no admin access to
+        the workspace, Terraform before 0.12), the gate cannot be judged and the task fails closed, saying why.
+      - A run that is already confirmed or applying is not judged again, and a run that TFE applies by itself
+        (auto-apply) never waits for this task's confirmation, so queue the runs to protect with
+        O(tfe.runs.tfe_run#module:auto_apply=false).
+    type: list
+    elements: dict
+    suboptions:
+      address:
+        description:
+          - A resource address pattern, such as V(module.db.*), V(aws_db_instance.*) or
+            V(module.network.aws_vpc.main). V(*) matches any characters (dots included), V(?) one character;
+            brackets are literal, so V(aws_instance.web[0]) means that instance.
+        type: str
+        required: true
+      actions:
+        description:
+          - What the matching resources must not undergo. V(delete) (destroyed, which includes a replacement),
+            V(replace) (destroyed and created again), V(update) (changed in place), or V(any) (any change but a
+            read).
+        type: list
+        elements: str
+        choices: [delete, replace, update, any]
+        default: [delete, replace]
+  discard_protected:
+    description:
+      - Discard a run that a protection stops, so it does not keep the workspace locked, instead of leaving it
+        waiting for confirmation. The task fails either way.
+    type: bool
+    default: false
 notes:
   - "Refusals name the way on: plan-only runs can never be applied; a run stopped by a failed soft-mandatory
     policy (V(policy_override)) must be overridden in TFE or discarded with M(tfe.runs.tfe_run_cancel);
@@ -94,6 +131,19 @@ EXAMPLES = r"""
         - planned.run.actions.is_confirmable
         - planned.plan.resource_destructions == 0
 
+- name: Apply unless the plan destroys or replaces the database, or changes the VPC at all
+  tfe.runs.tfe_run_apply:
+    run_id: "{{ planned.run.id }}"
+    comment: "Approved in change 4711"
+    protect:
+      - address: "module.db.*"
+      - address: aws_db_instance.*
+        actions: [delete, replace]
+      - address: module.network.aws_vpc.main
+        actions: [any]
+    discard_protected: true
+  delegate_to: localhost
+
 - name: Confirm a run without waiting for the apply
   tfe.runs.tfe_run_apply:
     run_id: run-CZcmD7eagjhyX0vN
@@ -118,6 +168,14 @@ action:
   returned: always
   type: str
   sample: confirm
+protected_changes:
+  description:
+    - With O(protect), the changes the protections forbid, each with C(address), C(action) and the
+      C(protection) pattern that matched; empty when the gate let the run through.
+  returned: when O(protect) was judged
+  type: list
+  elements: dict
+  sample: [{address: module.db.aws_db_instance.main, action: replace, protection: "module.db.*"}]
 previous_status:
   description: The run's status when the task first read it.
   returned: always
@@ -139,7 +197,10 @@ workspace:
   type: dict
   sample: {id: ws-6jrRyVDv1J8zQMB5, name: network-prod, organization: acme}
 plan:
-  description: The run's plan summary (no log URL).
+  description:
+    - The run's plan summary (no log URL). Once the plan has finished, also its C(changes), C(output_changes),
+      C(change_counts) and C(changes_unavailable) (with O(plan_changes)) and its C(log), C(log_truncated)
+      and C(log_unavailable) (with O(plan_log_lines)), exactly as RV(plan) of M(tfe.runs.tfe_run) describes them; never a value.
   returned: always
   type: dict
   sample: {id: plan-8F5JFydVYAmtTjET, status: finished, resource_additions: 1, resource_changes: 0,
@@ -170,7 +231,8 @@ log_tail:
 
 
 from ansible_collections.tfe.runs.plugins.module_utils._apply import apply_run
-from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
+from ansible_collections.tfe.runs.plugins.module_utils._module import PLAN_REVIEW_ARGUMENT_SPEC, TfeModule, review_options
+from ansible_collections.tfe.runs.plugins.module_utils._protections import PROTECTED_ACTIONS
 
 ARGUMENT_SPEC = {
     "run_id": {"type": "str", "required": True},
@@ -179,6 +241,13 @@ ARGUMENT_SPEC = {
     "wait_for_plan": {"type": "bool", "default": True},
     "wait": {"type": "bool", "default": True},
     "wait_timeout": {"type": "int", "default": 3600},
+    "protect": {"type": "list", "elements": "dict", "options": {
+        "address": {"type": "str", "required": True},
+        "actions": {"type": "list", "elements": "str", "choices": list(PROTECTED_ACTIONS),
+                    "default": ["delete", "replace"]},
+    }},
+    "discard_protected": {"type": "bool", "default": False},
+    **PLAN_REVIEW_ARGUMENT_SPEC,
 }
 
 
@@ -188,7 +257,8 @@ def main() -> None:
     module.finish(apply_run(
         module.client, params["run_id"], comment=params["comment"], workspace_id=params["workspace_id"],
         wait_for_plan=params["wait_for_plan"], wait=params["wait"], wait_timeout=params["wait_timeout"],
-        check_mode=module.check_mode))
+        check_mode=module.check_mode, review=review_options(params), protect=params["protect"],
+        discard_protected=params["discard_protected"]))
 
 
 if __name__ == "__main__":

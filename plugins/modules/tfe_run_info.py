@@ -124,6 +124,7 @@ options:
     elements: str
 extends_documentation_fragment:
   - tfe.runs.connection
+  - tfe.runs.plan_review
   - tfe.runs.attributes
 attributes:
   check_mode:
@@ -137,6 +138,7 @@ attributes:
     details:
       - This module never changes anything; the runs it returns change as TFE works on them.
 notes:
+  - O(plan_changes) and O(plan_log_lines) apply to O(run_id) only; a listing never reads plans.
   - Whatever the server does, a listing ends. It stops at the last page, at an empty page, at a page that repeats runs
     already seen (a server that ignores C(page[number]), with a warning), after 1,000 pages or after 30 minutes.
   - A server that ignores the status, status group or source filter is filtered on the client, with a warning.
@@ -212,7 +214,10 @@ workspace:
   type: dict
   sample: {id: ws-6jrRyVDv1J8zQMB5, name: network-prod, organization: acme}
 plan:
-  description: With O(run_id), the run's plan summary (no log URL).
+  description:
+    - With O(run_id), the run's plan summary (no log URL), and once the plan has finished its C(changes),
+      C(output_changes), C(change_counts), C(changes_unavailable) and C(log) as M(tfe.runs.tfe_run) returns them
+      (see O(plan_changes) and O(plan_log_lines)).
   returned: with run_id
   type: dict
   sample: {id: plan-8F5JFydVYAmtTjET, status: finished, resource_additions: 1, resource_changes: 0,
@@ -270,7 +275,7 @@ truncated:
   sample: false
 """
 
-from ansible_collections.tfe.runs.plugins.module_utils._module import TfeModule
+from ansible_collections.tfe.runs.plugins.module_utils._module import PLAN_REVIEW_ARGUMENT_SPEC, TfeModule, review_options
 from ansible_collections.tfe.runs.plugins.module_utils._run_info import OPERATIONS, run_info
 from ansible_collections.tfe.runs.plugins.module_utils._statuses import STATUS_GROUPS
 
@@ -295,6 +300,7 @@ ARGUMENT_SPEC = {
     "limit": {"type": "int", "default": 100},
     "page_size": {"type": "int", "default": 100},
     "fields": {"type": "list", "elements": "str"},
+    **PLAN_REVIEW_ARGUMENT_SPEC,
 }
 
 
@@ -314,7 +320,8 @@ def main() -> None:
         status_group=params["status_group"], operations=params["operation"], sources=params["source"],
         workspace_names=params["workspace_names"], search=params["search"], user=params["user"],
         commit=params["commit"], created_after=params["created_after"], created_before=params["created_before"],
-        limit=params["limit"], page_size=params["page_size"], fields=params["fields"]))
+        limit=params["limit"], page_size=params["page_size"], fields=params["fields"],
+        review=review_options(params)))
 
 
 if __name__ == "__main__":

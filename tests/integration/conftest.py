@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import sys
-from typing import Any, Dict, Iterator
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
@@ -22,6 +22,39 @@ from tfesim import Simulator  # noqa: E402  pylint: disable=wrong-import-positio
 TOKENS = {role: "{0}.atlasv1.{1}".format(secrets.token_hex(7), secrets.token_hex(40)) for role in ("admin", "user", "org")}
 # Each phase of a run takes PHASE seconds of real time, so whole lifecycles finish in a few seconds.
 PHASE = 0.3
+# The secret value in REVIEW_PLAN: the simulator's marker (tfesim.plan_changes.SECRET_MARKER), as in
+# every value it writes into a JSON plan, so a scan for the marker finds any value that leaked.
+PLAN_SECRET = "SIMSECRET-5ec7e75ec7e75ec7e75ec7e7"
+
+
+def planned(address: str, actions: List[str], **extra: Any) -> Dict[str, Any]:
+    """One resource change of a plan (the simulator's ``plan_changes`` knob), with a sensitive value in
+    what it holds before and after: in the JSON plan in clear, flagged sensitive, never in a log."""
+    state, flags = {"id": address, "password": PLAN_SECRET}, {"password": True}
+    change = dict(address=address, actions=actions, before=None, after=None, **extra)
+    if actions != ["create"] and actions != ["read"]:
+        change.update(before=state, before_sensitive=flags)
+    if actions != ["delete"]:
+        change.update(after=state, after_sensitive=flags)
+    return change
+
+
+# A plan doing every kind of change, in modules and at the root, in no particular order: the
+# changes a reviewer must see, and what the protective gates are judged on.
+REVIEW_PLAN = [
+    planned("module.network.aws_vpc.main", ["update"]),
+    planned("module.db.aws_db_instance.main", ["delete", "create"], action_reason="replace_because_cannot_update"),
+    planned("module.app.aws_instance.web[0]", ["create"]),
+    planned("aws_lb.front", ["create", "delete"], action_reason="replace_by_request"),
+    planned("module.app.aws_instance.web[1]", ["create"]),
+    planned("aws_s3_bucket.logs", ["delete"], action_reason="delete_because_no_resource_config"),
+    planned("aws_security_group.app", ["update"]),
+    planned("data.aws_ami.ubuntu", ["read"], action_reason="read_because_config_unknown"),
+    planned("aws_iam_role.ci", ["no-op"], importing={"id": "ci"}),
+    planned("aws_route53_record.www", ["no-op"]),  # unchanged: left out of every change list
+]
+# Only creations and an update: nothing a protection of REVIEW_PLAN's kind forbids.
+HARMLESS_PLAN = [planned("module.app.aws_instance.web[2]", ["create"]), planned("aws_security_group.app", ["update"])]
 
 
 def world() -> Dict[str, Any]:

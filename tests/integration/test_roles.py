@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import time
 from typing import Any, Dict, List
 
@@ -22,11 +23,26 @@ from jinja2.sandbox import SandboxedEnvironment
 import requests
 import yaml
 
-from conftest import TOKENS  # pylint: disable=import-error
+from conftest import HARMLESS_PLAN, PHASE, PLAN_SECRET, REVIEW_PLAN, TOKENS  # pylint: disable=import-error
 from harness import COLLECTION_ROOT, run_with_ansible_runner  # pylint: disable=import-error
 
 AWX_DIR = os.path.join(COLLECTION_ROOT, "docs", "awx")
 ROLES = ("workspace_run", "stuck_run_cleanup")
+# The change list of conftest.REVIEW_PLAN as the role prints and publishes it: destroys first.
+CHANGE_LIST = [
+    "Resource changes: 1 to delete, 2 to replace, 2 to update, 2 to create, 1 to read, 1 to import",
+    "  delete  aws_s3_bucket.logs (delete because no resource config)",
+    "  replace module.db.aws_db_instance.main (replace because cannot update)",
+    "  replace aws_lb.front (replace by request)",
+    "  update  module.network.aws_vpc.main",
+    "  update  aws_security_group.app",
+    "  create  module.app.aws_instance.web[0]",
+    "  create  module.app.aws_instance.web[1]",
+    "  read    data.aws_ami.ubuntu (read because config unknown)",
+    "  import  aws_iam_role.ci",
+    "Output changes: endpoint (create)",
+]
+PROTECT_DB = [{"address": "module.db.*"}]
 
 
 def load_yaml(*parts: str) -> Any:
@@ -103,6 +119,21 @@ def posts(sim, suffix: str) -> List[Dict[str, Any]]:
     return [e for e in sim.request_log if e["method"] == "POST" and e["path"].endswith(suffix)]
 
 
+def add_review_workspaces(sim, *names: str, plan=None) -> None:
+    plan = REVIEW_PLAN if plan is None else plan
+    for name in names:
+        sim.add_workspace("acme", name, knobs={"phase_seconds": PHASE, "plan_changes": plan})
+
+
+def rescued(task: Dict[str, Any]) -> Dict[str, Any]:
+    """``task`` (a role that fails) in a block whose rescue lets the play go on."""
+    return {"name": "expect a failure", "block": [task], "rescue": [mark("rescued", "ansible_failed_result.msg")]}
+
+
+def run_status(sim, run_id: str) -> Dict[str, Any]:
+    return [r for r in sim.runs() if r["id"] == run_id][0]
+
+
 # ------------------------------------------------------------------------------------ static checks
 
 
@@ -155,6 +186,10 @@ def test_workspace_run_auto_never_manual_then_approve_and_deny(ansible, sim, tmp
     auto = played.task("auto result")["workspace_run_result"]
     assert auto["status"] == "applied" and auto["changed"] is True, played.output
     assert auto["apply"]["resource_additions"] == 1 and auto["run_url"].endswith(auto["run_id"])
+    # The changes the plan was reviewed with stay in the result once the run is applied.
+    assert auto["change_list"] == ["Resource changes: 1 to create", "  create  null_resource.sim[0]",
+                                   "Output changes: endpoint (create)"]
+    assert auto["plan"]["changes"][0]["address"] == "null_resource.sim[0]" and auto["plan"]["status"] == "finished"
     assert changed_tasks(between(played, None, "auto result")) == ["Apply the run"]
     plan_lines = role_task(between(played, None, "auto result"), "Show the plan")["msg"]
     assert plan_lines[0].startswith("acme/manual: run " + auto["run_id"]) and "waits for confirmation" in plan_lines[0]
@@ -197,6 +232,77 @@ def test_workspace_run_auto_never_manual_then_approve_and_deny(ansible, sim, tmp
     assert [r["status"] for r in sim.runs(workspace="acme/deny")] == ["discarded"]
     assert workspace_attributes(sim, TOKENS["user"], "acme", "deny")["locked"] is False
     assert len(posts(sim, "/actions/apply")) == 2  # the auto run and the approved one, nothing else
+
+
+def test_workspace_run_shows_the_changes_and_its_protections_stop_the_apply(ansible, sim, tmp_path):
+    add_review_workspaces(sim, "review", "review-gate", "review-discard")
+    add_review_workspaces(sim, "harmless", plan=HARMLESS_PLAN)
+    reader = sim.add_token("reader", "user", organizations=["acme"], workspace_admin=False,
+                           token="{0}.atlasv1.{1}".format(secrets.token_hex(7), secrets.token_hex(40)))
+    gated = dict(workspace_run_organization="acme", workspace_run_approval="auto", workspace_run_protect=PROTECT_DB)
+    played = ansible.playbook([
+        {"name": "as a workspace admin", "hosts": "localhost", "gather_facts": False, "tasks": [
+            include("workspace_run", workspace_run_organization="acme", workspace_run_workspace="review",
+                    workspace_run_protect=PROTECT_DB),
+            mark("manual result", "workspace_run_result"),
+            rescued(include("workspace_run", workspace_run_workspace="review-gate", **gated)),
+            mark("gate result", "workspace_run_result"),
+            rescued(include("workspace_run", workspace_run_workspace="review-discard",
+                            workspace_run_discard_protected=True, **gated)),
+            mark("discard result", "workspace_run_result"),
+            include("workspace_run", workspace_run_workspace="harmless", **gated),
+            mark("harmless result", "workspace_run_result"),
+        ]},
+        {"name": "without admin access", "hosts": "localhost", "gather_facts": False,
+         "module_defaults": {"group/tfe.runs.tfe": {"tfe_token": reader}}, "tasks": [
+             include("workspace_run", workspace_run_organization="acme", workspace_run_workspace="queue"),
+             mark("reader result", "workspace_run_result"),
+         ]},
+    ])
+    assert played.rc == 0, played.output
+
+    manual = played.task("manual result")["workspace_run_result"]
+    shown = role_task(between(played, None, "manual result"), "Show the plan")["msg"]
+    assert shown[0] == "acme/review: run {0} is planned and waits for confirmation".format(manual["run_id"])
+    assert shown[1:] == ["Plan: 4 to add, 2 to change, 3 to destroy, 1 to import"] + CHANGE_LIST + [manual["run_url"]]
+    assert manual["status"] == "needs_confirmation" and manual["change_list"] == CHANGE_LIST
+    assert manual["protect"] == PROTECT_DB and manual["plan"]["change_counts"]["replace"] == 2
+
+    gate = played.task("gate result")["workspace_run_result"]
+    assert gate["status"] == "failed" and gate["changed"] is False and gate["change_list"] == CHANGE_LIST
+    assert "would replace module.db.aws_db_instance.main (protected by 'module.db.*')" in gate["msg"]
+    assert gate["protected_changes"] == [
+        {"address": "module.db.aws_db_instance.main", "action": "replace", "protection": "module.db.*"}]
+    assert run_status(sim, gate["run_id"])["is_confirmable"] is True  # left waiting, as the message says
+    assert role_task(between(played, "manual result", "gate result"), "Show the plan")["msg"][2:-1] == CHANGE_LIST
+
+    discarded = played.task("discard result")["workspace_run_result"]
+    assert discarded["status"] == "failed" and discarded["run_status"] == "discarded" and discarded["changed"] is True
+    assert "It was discarded." in discarded["msg"] and run_status(sim, discarded["run_id"])["status"] == "discarded"
+
+    harmless = played.task("harmless result")["workspace_run_result"]
+    assert harmless["status"] == "applied" and harmless["protected_changes"] == []
+    assert harmless["change_list"] == ["Resource changes: 1 to update, 1 to create",
+                                       "  update  aws_security_group.app", "  create  module.app.aws_instance.web[2]",
+                                       "Output changes: endpoint (create)"]
+    assert [e["path"].split("/")[4] for e in posts(sim, "/actions/apply")] == [harmless["run_id"]]
+
+    reader_result = played.task("reader result")["workspace_run_result"]
+    reader_lines = role_task(between(played, "harmless result", "reader result"), "Show the plan")["msg"]
+    assert "Plan: 1 to add, 0 to change, 0 to destroy" in reader_lines
+    assert reader_result["change_list"] == reader_lines[2:3] == [
+        "Resource changes: not available, the token has no admin access to the workspace, which reading a JSON plan "
+        "needs. See the run's page."]
+    assert PLAN_SECRET not in played.stdout + json.dumps([r.result for r in played.results])
+
+    # The workflow's approve node judges the plan node's protections (published with its result) too.
+    approve_vars = tmp_path / "approve.json"
+    approve_vars.write_text(json.dumps({"workspace_run_result": manual}))
+    approved = ansible.playbook(playbook("approve.yml"), args=["-e", "@{0}".format(approve_vars)])
+    refused = approved.task("Apply the run")
+    assert approved.rc != 0 and refused.failed and refused["protected_changes"], approved.output
+    assert run_status(sim, manual["run_id"])["is_confirmable"] is True
+    assert len(posts(sim, "/actions/apply")) == 1
 
 
 def test_workspace_run_failure_is_published_then_fails(ansible, sim):
@@ -289,7 +395,37 @@ def test_awx_workflow_plan_then_approve_with_ansible_runner(ansible, sim):
     assert [r["status"] for r in sim.runs(workspace="acme/manual")] == ["applied"]
     every_event = json.dumps(plan.events + approve.events)
     assert TOKENS["user"] not in every_event
-    assert {e["token_role"] for e in sim.request_log} == {"user"}
+    # Every API request with the credential's token; the JSON plans' blobs (plan.changes) without any.
+    api = [e for e in sim.request_log if not e["path"].startswith("/_archivist/")]
+    assert {e["token_role"] for e in api} == {"user"} and len(api) < len(sim.request_log)
+    assert not [e for e in sim.request_log if e["authorization"] and e not in api]
+
+
+def test_awx_plan_job_shows_the_change_list_and_the_approve_job_keeps_the_gate(ansible, sim):
+    """The approver reads the plan job's output: the change list must be in it (and in its set_stats),
+    and no value of the JSON plan anywhere in the job's artifacts."""
+    add_review_workspaces(sim, "review")
+    envvars = awx_injected_env(sim.url, TOKENS["user"])
+    # workspace_run_protect as the job template's extra variables (it is not a survey question).
+    plan = run_with_ansible_runner(ansible, playbook("workspace_run.yml"), envvars, survey_answers(
+        workspace_run_organization="acme", workspace_run_workspace="review", workspace_run_protect=PROTECT_DB))
+    assert plan.status == "successful" and plan.rc == 0, plan.events[-3:]
+    with open(os.path.join(plan.artifact_dir, "stdout"), encoding="utf-8") as stream:
+        stdout = stream.read()
+    at = [stdout.find(json.dumps(line)) for line in CHANGE_LIST]
+    assert -1 not in at and at == sorted(at), stdout  # every line, in order
+    result = plan.stats["workspace_run_result"]
+    assert result["change_list"] == CHANGE_LIST and result["protect"] == PROTECT_DB
+    for folder, _dirs, files in os.walk(os.path.dirname(plan.artifact_dir)):
+        for name in files:
+            with open(os.path.join(folder, name), "rb") as stream:
+                assert PLAN_SECRET.encode() not in stream.read(), os.path.join(folder, name)
+
+    approve = run_with_ansible_runner(ansible, playbook("approve.yml"), envvars, plan.stats)
+    assert approve.status == "failed", approve.events[-3:]
+    refused = approve.task_results("Apply the run")[0]
+    assert "would replace module.db.aws_db_instance.main (protected by 'module.db.*')" in refused["msg"]
+    assert sim.runs(workspace="acme/review")[0]["is_confirmable"] is True and not posts(sim, "/actions/apply")
 
 
 def test_awx_job_without_credential_fails_clearly(ansible, sim):

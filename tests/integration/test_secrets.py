@@ -37,6 +37,7 @@ import pytest
 from conftest import PHASE, TOKENS  # pylint: disable=import-error
 from harness import run_with_ansible_runner  # pylint: disable=import-error
 from tfesim import Response  # pylint: disable=import-error
+from tfesim.plan_changes import SECRET_MARKER  # pylint: disable=import-error
 
 MARKER = ".atlasv1."
 LOG_MARKERS = ("_archivist", "log-read-url", "log_read_url")
@@ -130,6 +131,8 @@ class LeakScan:
             self.needles.append(("log blob secret", secret))
         for marker in LOG_MARKERS:
             self.needles.append(("log URL marker", marker))
+        # The modules read JSON plans (plan.changes), whose values the simulator marks with this.
+        self.needles.append(("a value of a JSON plan", SECRET_MARKER))
         self.outputs = 0
         self.bytes = 0
         self.requests = 0
@@ -238,7 +241,7 @@ def test_the_scan_finds_what_it_looks_for():
     token, blob = new_token(), secrets.token_urlsafe(32)
     scan = LeakScan([("probe", token)], [blob])
     for text in (token, "Bearer " + token[:60], token[-30:], "x/_archivist/v1/object/" + blob, blob,
-                 '{"log-read-url": null}'):
+                 '{"log-read-url": null}', '{"password": "' + SECRET_MARKER + '0123456789abcdef01234567"}'):
         before = len(scan.leaks)
         scan.text("probe", text)
         assert len(scan.leaks) > before, text

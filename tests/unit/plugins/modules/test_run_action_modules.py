@@ -39,6 +39,9 @@ def run_doc(status, actions="", run_id="run-1", included=True, **attributes):
 def call(main, server, **args):
     args.setdefault("tfe_address", server.url)
     args.setdefault("tfe_token", TOKEN)
+    if main is tfe_run_apply.main:
+        # The scripted replies are the run's reads and actions; the JSON plan is tested in test_plan_review.py.
+        args.setdefault("plan_changes", False)
     return run_module(main, args)
 
 
@@ -198,3 +201,54 @@ def test_admin_cancel_as_a_normal_user_explains_the_admin_api(server):
 def test_negative_wait_timeout_is_refused_before_any_request(server, main, args):
     result = call(main, server, wait_timeout=-1, **args)
     assert result["failed"] and "wait_timeout cannot be negative" in result["msg"] and server.requests == []
+
+
+# --- tfe_run_apply's protective gates --------------------------------------------------------------
+
+JSON_PLAN = {"resource_changes": [
+    {"address": "module.db.aws_db_instance.main", "type": "aws_db_instance", "name": "main",
+     "change": {"actions": ["delete", "create"], "before": {"password": "pw-Xq7"}}},
+    {"address": "aws_s3_bucket.logs", "type": "aws_s3_bucket", "name": "logs", "change": {"actions": ["update"]}}]}
+
+
+def json_plan_replies(server):
+    return (Reply(status=307, headers={"Location": server.url + "/blob/plan"}),
+            Reply(raw=json.dumps(JSON_PLAN).encode(), headers={"Content-Type": "application/json"}))
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_protected_replace_is_not_confirmed_and_named(server, check_mode):
+    server.queue(run_doc("planned", "CD"), *json_plan_replies(server))
+    result = call(tfe_run_apply.main, server, run_id="run-1", protect=[{"address": "module.db.*"}],
+                  plan_changes=True, _ansible_check_mode=check_mode)
+    assert result["failed"] is True and result["changed"] is False and posts(server) == []
+    assert "replace module.db.aws_db_instance.main (protected by 'module.db.*')" in result["msg"]
+    assert result["protected_changes"] == [
+        {"address": "module.db.aws_db_instance.main", "action": "replace", "protection": "module.db.*"}]
+    assert "pw-Xq7" not in json.dumps(result)
+    assert "Authorization" not in server.requests[2].headers
+
+
+def test_a_protected_run_is_discarded_when_asked(server):
+    server.queue(run_doc("planned", "CD"), *json_plan_replies(server), Reply(status=202, raw=b""),
+                 run_doc("discarded"))
+    result = call(tfe_run_apply.main, server, run_id="run-1", protect=[{"address": "module.db.*"}],
+                  discard_protected=True)
+    assert result["failed"] is True and result["changed"] is True and result["action"] == "discard"
+    assert posts(server) == ["discard"] and result["run"]["status"] == "discarded"
+
+
+def test_an_unprotected_change_is_confirmed(server):
+    server.queue(run_doc("planned", "CD"), *json_plan_replies(server), Reply(status=202, raw=b""),
+                 run_doc("applied"))
+    result = call(tfe_run_apply.main, server, run_id="run-1", wait=False,
+                  protect=[{"address": "aws_s3_bucket.*", "actions": ["replace"]}])
+    assert "failed" not in result and posts(server) == ["apply"] and result["protected_changes"] == []
+    assert [c["action"] for c in result["plan"]["changes"]] == ["replace", "update"]
+
+
+def test_a_gate_without_the_json_plan_fails_closed(server):
+    server.queue(run_doc("planned", "CD"), Reply(status=403, body={"errors": [{"status": "403", "title": "no"}]}))
+    result = call(tfe_run_apply.main, server, run_id="run-1", protect=[{"address": "*"}])
+    assert result["failed"] is True and posts(server) == []
+    assert "cannot be judged" in result["msg"] and "no admin access" in result["msg"]

@@ -22,6 +22,8 @@ WORKSPACE = {"data": {"id": "ws-AAAAAAAAAAAAAAAA", "type": "workspaces", "attrib
 def run(server, **args):
     args.setdefault("tfe_address", server.url)
     args.setdefault("tfe_token", TOKEN)
+    # The scripted replies are the run's reads; the JSON plan is tested in test_plan_review.py.
+    args.setdefault("plan_changes", False)
     return run_module(tfe_run.main, args)
 
 
