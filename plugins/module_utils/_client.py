@@ -365,7 +365,6 @@ class TfeClient:
                 if response.status_code >= 300:
                     raise TfeHttpError(response.status_code, response.reason or "HTTP error", method="GET",
                                        path=shown)
-                for chunk in response.iter_content(chunk_size=65536):
-                    yield chunk
+                yield from response.iter_content(chunk_size=65536)
         except requests.exceptions.RequestException as exc:
             raise transport_error(exc, "GET", shown)
