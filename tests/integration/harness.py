@@ -205,6 +205,25 @@ def run_with_ansible_runner(ansible: Ansible, plays: List[Dict[str, Any]], envva
                             extravars: Optional[Dict[str, Any]] = None, timeout: float = 300) -> RunnerJob:
     """Run a playbook the way AWX does: ansible-runner with a private data directory whose env/envvars
     carries the credentials, as an AWX credential injector would write them."""
+    private = runner_private_data_dir(ansible, plays, envvars, extravars)
+    artifacts = os.path.join(private, "artifacts", "job")
+    completed = run_ansible_runner(["run", private, "-p", "site.yml", "--ident", "job"],
+                                   runner_environment(ansible), timeout, artifacts)
+    status = _artifact(artifacts, "status", completed)
+    rc = int(_artifact(artifacts, "rc", completed))
+    events_dir = os.path.join(artifacts, "job_events")
+    events = []
+    for name in sorted(os.listdir(events_dir), key=lambda n: int(n.split("-")[0])):
+        with open(os.path.join(events_dir, name), encoding="utf-8") as stream:
+            events.append(json.load(stream))
+    if status != "successful" and not events:
+        raise AssertionError("ansible-runner produced no events\n" + runner_report(artifacts, completed))
+    return RunnerJob(status, rc, events, artifacts)
+
+
+def runner_private_data_dir(ansible: Ansible, plays: List[Dict[str, Any]], envvars: Dict[str, str],
+                            extravars: Optional[Dict[str, Any]] = None) -> str:
+    """A private data directory as AWX writes one: project/site.yml, the inventory, env/envvars (and extravars)."""
     private = tempfile.mkdtemp(prefix="runner-", dir=ansible.workdir)
     for sub in ("project", "env", "inventory"):
         os.makedirs(os.path.join(private, sub))
@@ -217,22 +236,33 @@ def run_with_ansible_runner(ansible: Ansible, plays: List[Dict[str, Any]], envva
     if extravars:
         with open(os.path.join(private, "env", "extravars"), "w", encoding="utf-8") as stream:
             yaml.safe_dump(extravars, stream)
+    return private
+
+
+def runner_environment(ansible: Ansible) -> Dict[str, str]:
+    """ansible-runner's own environment: the job gets its credentials from env/envvars only, like an AWX job."""
     env = ansible.environment(with_token=False)
     for name in ("TFE_ADDRESS", "ANSIBLE_CALLBACKS_ENABLED", "ANSIBLE_LOAD_CALLBACK_PLUGINS"):
-        env.pop(name, None)  # the job gets its credentials from env/envvars only, like an AWX job
-    completed = subprocess.run([tool("ansible-runner"), "run", private, "-p", "site.yml", "--ident", "job"],
-                               env=env, capture_output=True, text=True, timeout=timeout, check=False)
-    artifacts = os.path.join(private, "artifacts", "job")
-    status = _artifact(artifacts, "status", completed)
-    rc = int(_artifact(artifacts, "rc", completed))
-    events_dir = os.path.join(artifacts, "job_events")
-    events = []
-    for name in sorted(os.listdir(events_dir), key=lambda n: int(n.split("-")[0])):
-        with open(os.path.join(events_dir, name), encoding="utf-8") as stream:
-            events.append(json.load(stream))
-    if status != "successful" and not events:
-        raise AssertionError("ansible-runner produced no events\n" + runner_report(artifacts, completed))
-    return RunnerJob(status, rc, events, artifacts)
+        env.pop(name, None)
+    return env
+
+
+def run_ansible_runner(args: List[str], env: Dict[str, str], timeout: float,
+                       artifacts: str) -> "subprocess.CompletedProcess[str]":
+    """ansible-runner's own command line, through ansible_runner_cli.py (its workaround of
+    ansible-runner issue #1343); a job that outlives ``timeout`` fails with what it said so far."""
+    command = [sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), "ansible_runner_cli.py")]
+    try:
+        return subprocess.run(command + args, env=env, capture_output=True, text=True, timeout=timeout,
+                              check=False)
+    except subprocess.TimeoutExpired as exc:
+        said = subprocess.CompletedProcess(exc.cmd, "(killed after {0} s)".format(timeout),
+                                           _text(exc.stdout), _text(exc.stderr))
+        raise AssertionError("ansible-runner did not finish\n" + runner_report(artifacts, said)) from None
+
+
+def _text(output: Any) -> str:
+    return output.decode("utf-8", "replace") if isinstance(output, bytes) else (output or "")
 
 
 def _artifact(artifacts: str, name: str, completed: "subprocess.CompletedProcess[str]") -> str:
