@@ -213,7 +213,9 @@ def run_with_ansible_runner(ansible: Ansible, plays: List[Dict[str, Any]], envva
     rc = int(_artifact(artifacts, "rc", completed))
     events_dir = os.path.join(artifacts, "job_events")
     events = []
-    for name in sorted(os.listdir(events_dir), key=lambda n: int(n.split("-")[0])):
+    # <counter>-<uuid>.json; an event ansible-runner began and never finished stays <uuid>-partial.json.
+    finished = [name for name in os.listdir(events_dir) if not name.endswith("-partial.json")]
+    for name in sorted(finished, key=lambda n: int(n.split("-")[0])):
         with open(os.path.join(events_dir, name), encoding="utf-8") as stream:
             events.append(json.load(stream))
     if status != "successful" and not events:

@@ -3,38 +3,33 @@
 """The ansible-runner jobs of these tests cannot pass or fail by luck (issue 21).
 
 ansible-runner 2.4.3 gives the last read of a job's output 5 seconds; past them it dies without the
-job's ``status`` and ``rc`` artifacts (ansible-runner issue #1343), which is how a loaded machine
-once failed ``test_secrets.py``. Here that read is made slow on purpose and every time: a process
-the playbook leaves behind keeps writing to the job's terminal for 8 seconds after the playbook
-ended. ansible-runner alone dies of it; the harness's ansible-runner (``ansible_runner_cli.py``)
-reads to the end and reports the job.
+job's ``status`` and ``rc`` artifacts (ansible-runner issue #1343): the likely way a loaded machine
+once failed ``test_secrets.py``. Here that read is made slow on purpose: a process the playbook
+leaves behind keeps writing to the job's terminal for 15 seconds once the playbook has exited. On a
+quiet machine ansible-runner alone dies of it (``ansible-runner run`` exits 1 with
+pexpect.exceptions.TIMEOUT and no status); the harness's ansible-runner (``ansible_runner_cli.py``)
+reads to the end and reports the job. (That ansible-runner alone dies is not asserted here: on a
+loaded machine the writer falls behind the reader, the read ends early, and the job passes.)
 """
 
-import os
-import subprocess
-
-from harness import (  # pylint: disable=import-error
-    run_with_ansible_runner, runner_environment, runner_private_data_dir, tool)
+from harness import run_with_ansible_runner  # pylint: disable=import-error
 
 # Started by the task, it outlives the playbook: it holds the job's terminal (its controlling tty)
-# open and writes to it as fast as ansible-runner reads, a second after the play's last task.
-KEEPS_WRITING = ("nohup sh -c 'exec 3>/dev/tty; sleep 1; line=$(head -c 300 /dev/zero | tr \"\\0\" x); "
-                 "timeout 8 yes \"$line\" >&3' >/dev/null 2>&1 &")
+# open, waits until the playbook (the session's leader) has exited, and then writes to the terminal
+# for 15 seconds as fast as ansible-runner reads (nothing before: its lines would cut the playbook's
+# encoded events). ansible-runner waits up to 5 seconds for output before it notices the exit; the
+# rest is its last read.
+KEEPS_WRITING = """
+leader=$(cut -d' ' -f6 /proc/$$/stat)
+nohup sh -c '
+  exec 3>/dev/tty
+  line=$(head -c 2000 /dev/zero | tr "\\0" x)
+  while [ -e /proc/'"$leader"' ] && [ "$(cut -d" " -f3 /proc/'"$leader"'/stat)" != Z ]; do sleep 0.05; done
+  timeout 15 yes "$line" >&3' >/dev/null 2>&1 &
+"""
 PLAYS = [{"name": "slow last read", "hosts": "localhost", "gather_facts": False, "tasks": [
     {"name": "leave a writer behind", "ansible.builtin.shell": KEEPS_WRITING},
 ]}]
-
-
-def test_a_slow_last_read_kills_ansible_runner_alone(ansible):
-    """The cause, shown: if this fails, ansible-runner reads to the end by itself and
-    ansible_runner_cli.py can go."""
-    private = runner_private_data_dir(ansible, PLAYS, {})
-    done = subprocess.run([tool("ansible-runner"), "run", private, "-p", "site.yml", "--ident", "job"],
-                          env=runner_environment(ansible), capture_output=True, text=True, timeout=300, check=False)
-    artifacts = os.path.join(private, "artifacts", "job")
-    assert done.returncode != 0 and "pexpect.exceptions.TIMEOUT" in done.stderr, done.stderr[-2000:]
-    assert not os.path.exists(os.path.join(artifacts, "status"))
-    assert not os.path.exists(os.path.join(artifacts, "rc"))
 
 
 def test_the_harness_reads_a_slow_job_to_the_end(ansible):
