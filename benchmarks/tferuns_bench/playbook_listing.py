@@ -9,7 +9,10 @@ second, 30 run-list reads per minute, refused requests counted too):
 - ``tfe.runs.tfe_admin_run_info`` over the installation's runs: every attribute (today's result),
   ``fields`` (each run then holds only id, status, workspace and the named fields), and
   ``limit: 0`` (status_counts and total_count in one request);
-- ``tfe.runs.tfe_run_info`` over one workspace's runs as a normal user, every attribute and ``fields``.
+- ``tfe.runs.tfe_run_info`` over one workspace's runs as a normal user, every attribute and ``fields``;
+- Ansible's floor for the projected result: a module that calls no API and returns, from a file, the
+  very result the ``fields`` listing returned (its no_log token option set, as the real module's is).
+  What stays between that floor plus the budget's pace and the listing is the collection's own cost.
 
 Rows are medians of several samples, interleaved so that a slow moment of the machine hits every
 variant alike. A listing whose bound is over a minute (the user's run lists, paced by the budget at
@@ -52,6 +55,19 @@ EMPTY = "empty playbook (no task)"
 ADMIN_FULL = "tfe_admin_run_info, every attribute (today)"
 ADMIN_FIELDS = "tfe_admin_run_info, fields: [created_at]"
 ADMIN_COUNTS = "tfe_admin_run_info, limit: 0 (counts only)"
+FLOOR = "floor: a module without API calls returning the fields row's result"
+REPLAY_MODULE = "tfe_bench_replay"
+# The floor's module: the cost of starting a module and of Ansible handling its result, nothing else.
+REPLAY_SOURCE = '''#!/usr/bin/python
+import json
+from ansible.module_utils.basic import AnsibleModule
+module = AnsibleModule(argument_spec={"path": {"type": "str", "required": True},
+                                      "token": {"type": "str", "no_log": True}})
+with open(module.params["path"], encoding="utf-8") as stream:
+    result = json.load(stream)
+module.exit_json(**{key: value for key, value in result.items() if not key.startswith("_ansible")
+                    and key not in ("invocation", "changed", "warnings", "deprecations")})
+'''
 USER_FULL = "tfe_run_info, every attribute"
 USER_FIELDS = "tfe_run_info, fields: [created_at]"
 
@@ -188,6 +204,20 @@ def read_result(variant: Variant, played: Any) -> Dict[str, Any]:
     return dict(found, ok=not problems, note="; ".join(problems))
 
 
+def replay_variant(workdir: str, runs: int) -> Variant:
+    """The floor: REPLAY_SOURCE as a playbook-local module, returning the fields row's result (``replayed``)."""
+    library = os.path.join(workdir, "library")
+    os.makedirs(library, exist_ok=True)
+    with open(os.path.join(library, REPLAY_MODULE + ".py"), "w", encoding="utf-8") as stream:
+        stream.write(REPLAY_SOURCE)
+    return Variant(FLOOR, REPLAY_MODULE, {"path": replayed(workdir), "token": ADMIN_TOKEN}, ADMIN_TOKEN, runs,
+                   0.0, 0.0)
+
+
+def replayed(workdir: str) -> str:
+    return os.path.join(workdir, "fields-result.json")
+
+
 def sample(variant: Variant, sim: RemoteSimulator, collections: str, workdir: str) -> Sample:
     """One whole ansible-playbook run of ``variant``, from a fresh budget and fresh server windows."""
     budget = tempfile.mkdtemp(prefix="budget-", dir=workdir)
@@ -196,9 +226,13 @@ def sample(variant: Variant, sim: RemoteSimulator, collections: str, workdir: st
     plays = empty_play() if variant.module is None else task_play(variant.module, variant.args)
     reset_limits(sim)
     sim.clear_request_log()
+    env = {"TFE_RUNS_BUDGET_DIR": budget, "ANSIBLE_LIBRARY": os.path.join(workdir, "library")}
     started = time.perf_counter()
-    played = ansible.playbook(plays, env={"TFE_RUNS_BUDGET_DIR": budget}, timeout=1800)
+    played = ansible.playbook(plays, env=env, timeout=1800)
     elapsed = time.perf_counter() - started
+    if variant.label == ADMIN_FIELDS and played.rc == 0 and played.results and not os.path.exists(replayed(workdir)):
+        with open(replayed(workdir), "w", encoding="utf-8") as stream:
+            json.dump(played.results[-1].result, stream)
     stats = sim.stats()
     kinds = {kind: counts["requests"] for kind, counts in stats["kinds"].items()}
     return Sample(seconds=elapsed, requests=stats["requests"], throttled=stats["rate_limited"], kinds=kinds,
@@ -246,6 +280,8 @@ def measure(collections: str, latency_ms: float, runs: int = RUNS, user_sizes: S
     sim = simulator(runs=runs, latency_ms=latency_ms, world=world(user_token))
     try:
         with tempfile.TemporaryDirectory(prefix="tfe-runs-playbook-listing-") as workdir:
+            fields_at = [v.label for v in listing.admin].index(ADMIN_FIELDS)
+            listing.admin.insert(fields_at + 1, replay_variant(workdir, runs))
             everything = listing.admin + listing.user
             for round_ in range(repeats):
                 for variant in everything:

@@ -199,13 +199,16 @@ def test_playbook_listing_counts_at_the_simulator_and_checks_the_projection(coll
     assert found[playbook_listing.EMPTY].agreed("requests") == "0"
     assert found[playbook_listing.ADMIN_FULL].agreed("requests") == "3"
     assert found[playbook_listing.ADMIN_FIELDS].last.keys == ["created_at", "id", "status", "workspace"]
+    floor = found[playbook_listing.FLOOR].last  # the fields row's result again, without a request
+    assert (floor.requests, floor.runs, floor.unique_runs, floor.keys) == (0, 230, 230, ["created_at", "id", "status",
+                                                                                        "workspace"])
     counts = found[playbook_listing.ADMIN_COUNTS].last
     assert (counts.requests, counts.kinds, counts.total_count) == (1, {"GET /api/v2/admin/runs": 1}, 230)
     user = found[playbook_listing.USER_FIELDS].last
     assert (user.runs, user.unique_runs, user.requests) == (120, 120, 3)  # the workspace, then 2 pages
     assert user.keys == ["created_at", "id", "status", "workspace"]
     goals = report.playbook_listing_goals(measured)
-    assert len(goals) == 3 and "1 request per playbook" in goals[1]
+    assert len(goals) == 4 and "Ansible's own floor" in goals[1] and "1 request per playbook" in goals[2]
 
 
 def test_playbook_listing_goal_is_against_the_bound_plus_the_empty_playbook():
@@ -217,11 +220,15 @@ def test_playbook_listing_goal_is_against_the_bound_plus_the_empty_playbook():
     measured = playbook_listing.PlaybookListing(10000, 50, admin=[
         variant(playbook_listing.EMPTY, None, {}, 0, 1.0, 0),
         variant(playbook_listing.ADMIN_FIELDS, admin, {"fields": ["created_at"]}, 10000, 6.0, 100),
+        variant(playbook_listing.FLOOR, playbook_listing.REPLAY_MODULE, {}, 0, 2.0, 0),
         variant(playbook_listing.ADMIN_COUNTS, admin, {"limit": 0}, 0, 2.0, 1),
     ], user=[])
     goals = report.playbook_listing_goals(measured)
     # budget: 1.3 x (97/25 + 1.00) = 6.34 s, 6.0 / 4.88 = 1.23x; TFE: 6.0 / (100/30 + 1.00) = 1.38x
     assert goals[0].endswith("= 6.34 s: 1.23x of bound + empty, met. Against TFE's bound (3.33 s): 1.38x, goal NOT met.")
-    assert goals[1].startswith("- Counts only (`limit: 0`): 1 request per playbook")
+    # the floor: 97/25 + 2.00 = 5.88 s, 6.0 / 5.88 = 1.02x, 0.12 s the collection's own; the goal is above the sum
+    assert "1.02x of (budget bound 3.88 s + floor) = 5.88 s; 0.12 s of it" in goals[1]
+    assert goals[1].endswith("The 1.3x goal (6.34 s) is above that sum: it is within reach.")
+    assert goals[2].startswith("- Counts only (`limit: 0`): 1 request per playbook")
     lines = report.playbook_listing_table(measured).splitlines()
     assert lines[3].endswith("| 4.88 s | 1.2x | 4.33 s | 1.4x |")
