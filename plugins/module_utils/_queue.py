@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from ._client import TfeClient
+from ._force_execute import force_execute
 from ._hcl import HclError
 from ._logs import failure_log_tail
 from ._outcome import Task, verb
@@ -44,6 +45,7 @@ class QueueSpec:
     wait_for: str = "final"
     wait_timeout: float = 3600
     review: ReviewOptions = field(default_factory=ReviewOptions)
+    force_execute: bool = False
 
     @property
     def where(self) -> str:
@@ -100,8 +102,10 @@ def queue_run(task: Task, client: TfeClient, spec: QueueSpec, *, check_mode: boo
     if check_mode:
         task.changed(existing is None)
         task.result["would_queue"] = existing is None
+        _start_now(task, client, existing, request.workspace_id, spec, check_mode=True)
         return
     run = existing if existing is not None else _queue(task, client, request, spec, workspace)
+    _start_now(task, client, run, request.workspace_id, spec, check_mode=False)
     if not spec.wait:
         return
 
@@ -122,6 +126,20 @@ def queue_run(task: Task, client: TfeClient, spec: QueueSpec, *, check_mode: boo
         raise task.fail("Run {0} on {1} is not {2} after {3} seconds: {4}. See {5}".format(
             view.id, spec.where, "settled" if spec.wait_for == "plan" else "final", spec.wait_timeout, reason,
             task.result["run"]["web_url"]), next_step)
+
+
+def _start_now(task: Task, client: TfeClient, run: Optional[Dict[str, Any]], workspace_id: str, spec: QueueSpec, *,
+               check_mode: bool) -> None:
+    """``force_execute``: start the run at once if a discardable run holds the workspace."""
+    if not spec.force_execute:
+        return
+    task.attempt("force-execute run {0}".format((run or {}).get("id") or "(to be queued)"), hint_404=ORG_TOKEN_HINT)
+    done = force_execute(client, run, workspace_id, check_mode=check_mode)
+    task.result["force_execute"] = done.report()
+    if done.executed:
+        task.changed()
+    if done.warn:
+        task.warn("force_execute: " + (done.reason or ""))
 
 
 def _queue(task: Task, client: TfeClient, request: RunRequest, spec: QueueSpec,

@@ -29,10 +29,10 @@ ALL_OPERATIONS = "plan_only,plan_and_apply,save_plan,refresh_only,destroy,empty_
 # Run attributes of POST /runs (reference §5.1) that the module exposes, by their API names.
 RUN_ATTRIBUTES = ("message", "is-destroy", "auto-apply", "plan-only", "save-plan", "refresh", "refresh-only",
                   "target-addrs", "replace-addrs", "allow-empty-apply", "allow-config-generation",
-                  "terraform-version", "debugging-mode")
+                  "terraform-version", "debugging-mode", "invoke-action-addrs", "policy-paths")
 # What makes a run "the same run" for reuse and recovery, besides the workspace and the message.
 _MATCH_FLAGS = ("is-destroy", "plan-only", "refresh-only", "save-plan")
-_MATCH_LISTS = ("target-addrs", "replace-addrs")
+_MATCH_LISTS = ("target-addrs", "replace-addrs", "invoke-action-addrs", "policy-paths")
 # Server Date has one-second resolution and clocks differ a little: look slightly further back.
 RECOVERY_SLACK = timedelta(seconds=2)
 
@@ -76,6 +76,9 @@ class RunRequest:
                 found.append("{0} has no meaning for plan_only runs, which are never applied".format(option_name(flag)))
         if self._flag("auto-apply") and self._flag("save-plan"):
             found.append("saved plans are never auto-applied: do not combine auto_apply and save_plan")
+        for name in _MATCH_LISTS:
+            if any(not str(item).strip() for item in self._flag(name) or []):
+                found.append("{0} cannot hold an empty entry".format(option_name(name)))
         for key in self.variables or {}:
             if not str(key).strip():
                 found.append("variable names cannot be empty")

@@ -97,6 +97,18 @@ options:
       - Resource addresses to replace (Terraform's C(-replace)).
     type: list
     elements: str
+  invoke_action_addrs:
+    description:
+      - Terraform actions to invoke in this run (Terraform's C(-invoke)), for example V(action.aws_lambda_invoke.notify).
+        The run is then an C(action_only) run. An attribute of newer TFE releases and HCP Terraform; an older
+        TFE refuses or ignores it.
+    type: list
+    elements: str
+  policy_paths:
+    description:
+      - Paths of the policy sets to evaluate for this run. A beta attribute of the API, on newer releases only.
+    type: list
+    elements: str
   allow_empty_apply:
     description:
       - Allow applying a plan with no changes (for example to upgrade the state format).
@@ -145,11 +157,24 @@ options:
         five-minute run costs about 56 requests.
     type: int
     default: 3600
+  force_execute:
+    description:
+      - Start the run at once when it waits in the queue behind a run that can be discarded
+        (C(POST /runs/:id/actions/force-execute), the UI's "Run this plan now"). TFE then discards or cancels
+        every earlier unfinished run of the workspace, the one holding the lock among them; RV(force_execute)
+        names that one.
+      - Only sent when it can work, after the workspace and the run holding it have been read. A run that no
+        longer waits is left alone, so a second task changes nothing. When the holder cannot be discarded
+        (it is applying, say) or a user locked the workspace, the task warns and the run waits as usual.
+      - In check mode, says which run would be discarded; nothing is sent.
+    type: bool
+    default: false
   reuse:
     description:
       - V(never) always queues a run.
       - V(active) reuses the newest run of the workspace with the same O(run_message), O(is_destroy),
-        O(plan_only), O(refresh_only), O(save_plan), O(target_addrs) and O(replace_addrs) that is not final.
+        O(plan_only), O(refresh_only), O(save_plan), O(target_addrs), O(replace_addrs),
+        O(invoke_action_addrs) and O(policy_paths) that is not final.
       - V(any) also reuses such a run that finished successfully. Errored, canceled and discarded runs are
         never reused, so a retried job can still succeed.
     type: str
@@ -215,6 +240,29 @@ EXAMPLES = r"""
     target_addrs:
       - module.old_cluster
     wait: false
+  delegate_to: localhost
+
+- name: Run this plan now, discarding the plan that waits for confirmation ahead of it
+  tfe.runs.tfe_run:
+    organization: acme
+    workspace: app
+    run_message: Hotfix 1742
+    reuse: active
+    force_execute: true
+  delegate_to: localhost
+  register: hotfix
+
+- name: Say which run made way
+  ansible.builtin.debug:
+    msg: "{{ hotfix.force_execute.discarded_run_id }} is {{ hotfix.force_execute.discarded_run_status }}"
+  when: hotfix.force_execute.executed
+
+- name: Invoke a Terraform action (an action_only run, on a TFE or HCP Terraform that has actions)
+  tfe.runs.tfe_run:
+    organization: acme
+    workspace: app
+    invoke_action_addrs:
+      - action.aws_lambda_invoke.notify
   delegate_to: localhost
 """
 
@@ -351,6 +399,14 @@ would_queue:
   returned: check mode
   type: bool
   sample: true
+force_execute:
+  description:
+    - What O(force_execute) did. C(executed) is true when this task started the run with force-execute
+      (in check mode, when it would). C(discarded_run_id) and C(discarded_run_status) are the run that held
+      the workspace and its status afterwards (in check mode, now). C(reason) says why nothing was sent.
+  returned: when O(force_execute=true)
+  type: dict
+  sample: {executed: true, discarded_run_id: run-CZcmD7eagjhyX0vN, discarded_run_status: discarded, reason: null}
 attributes:
   description: The run attributes sent (or that would be sent), in snake_case; variables by name only.
   returned: always
@@ -388,6 +444,8 @@ ARGUMENT_SPEC = {
     "refresh_only": {"type": "bool"},
     "target_addrs": {"type": "list", "elements": "str"},
     "replace_addrs": {"type": "list", "elements": "str"},
+    "invoke_action_addrs": {"type": "list", "elements": "str"},
+    "policy_paths": {"type": "list", "elements": "str"},
     "allow_empty_apply": {"type": "bool"},
     "allow_config_generation": {"type": "bool"},
     "terraform_version": {"type": "str"},
@@ -397,6 +455,7 @@ ARGUMENT_SPEC = {
     "wait_for": {"type": "str", "choices": list(WAIT_FOR), "default": "final"},
     "wait_timeout": {"type": "int", "default": 3600},
     "reuse": {"type": "str", "choices": list(REUSE_MODES), "default": "never"},
+    "force_execute": {"type": "bool", "default": False},
     **PLAN_REVIEW_ARGUMENT_SPEC,
 }
 
@@ -421,7 +480,9 @@ def main() -> None:
         attributes={name: params[option_for(name)] for name in RUN_ATTRIBUTES}, workspace_id=params["workspace_id"],
         organization=params["organization"], workspace=params["workspace"], variables=params["variables"],
         configuration_version_id=params["configuration_version_id"], reuse=params["reuse"], wait=params["wait"],
-        wait_for=params["wait_for"], wait_timeout=params["wait_timeout"], review=review_options(params, changes_by_default=params["wait_for"] == "plan"))
+        wait_for=params["wait_for"], wait_timeout=params["wait_timeout"],
+        review=review_options(params, changes_by_default=params["wait_for"] == "plan"),
+        force_execute=params["force_execute"])
     module.finish(queue_run(module.client, spec, check_mode=module.check_mode))
 
 

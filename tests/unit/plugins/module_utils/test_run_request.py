@@ -56,6 +56,9 @@ def test_payload_sends_only_what_was_set_and_renders_variables():
     ({"refresh-only": True, "replace-addrs": ["a.b"]}, "replace_addrs cannot be used with refresh_only"),
     ({"plan-only": True, "auto-apply": True}, "auto_apply has no meaning for plan_only"),
     ({"save-plan": True, "auto-apply": True}, "saved plans are never auto-applied"),
+    ({"target-addrs": ["a.b", " "]}, "target_addrs cannot hold an empty entry"),
+    ({"invoke-action-addrs": [""]}, "invoke_action_addrs cannot hold an empty entry"),
+    ({"policy-paths": ["policies/", ""]}, "policy_paths cannot hold an empty entry"),
 ])
 def test_impossible_combinations_are_named(attributes, problem):
     assert any(problem in text for text in request(**attributes).problems())
@@ -80,9 +83,21 @@ def test_default_messages_are_unique():
     ({"plan-only": True}, False),
     ({"save-plan": True}, False),
     ({"target-addrs": ["module.x"]}, False),
+    ({"invoke-action-addrs": ["action.x.y"]}, False),
+    ({"policy-paths": ["policies/"]}, False),
 ])
 def test_matching_is_exact_on_message_and_flags(run_attributes, matches):
     assert request().matches(api_run("run-1", **run_attributes)) is matches
+
+
+def test_new_attributes_are_sent_and_reported_by_their_option_names():
+    run_request = request(**{"invoke-action-addrs": ["action.aws_lambda_invoke.notify"], "policy-paths": ["p/"]})
+    assert run_request.problems() == []
+    sent = run_request.payload()["data"]["attributes"]
+    assert sent["invoke-action-addrs"] == ["action.aws_lambda_invoke.notify"] and sent["policy-paths"] == ["p/"]
+    assert run_request.sent_attributes()["invoke_action_addrs"] == ["action.aws_lambda_invoke.notify"]
+    assert run_request.matches(api_run("run-1", **{"invoke-action-addrs": ["action.aws_lambda_invoke.notify"],
+                                                   "policy-paths": ["p/"]}))
 
 
 def test_target_order_does_not_matter():
