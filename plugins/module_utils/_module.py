@@ -72,8 +72,10 @@ _ADVICE = {
 # What to do next, per the kind of gate a failed task left a run at (layer 2 names the kind).
 NEXT_STEPS = {
     CONFIRM_OR_DISCARD: "Apply it with tfe.runs.tfe_run_apply or discard it with tfe.runs.tfe_run_cancel.",
-    OVERRIDE_OR_DISCARD: "Override the policy check in TFE first, or discard the run with tfe.runs.tfe_run_cancel.",
-    DECIDE_TASK_STAGE: "Decide the run task stage in TFE, or discard the run with tfe.runs.tfe_run_cancel.",
+    OVERRIDE_OR_DISCARD: "Override the policy check (tfe.runs.tfe_run_apply with override=[policy] and a comment, or "
+                         "in TFE), or discard the run with tfe.runs.tfe_run_cancel.",
+    DECIDE_TASK_STAGE: "Decide the task stage (tfe.runs.tfe_run_apply with override=[run_tasks] or [policy] and a "
+                       "comment, or in TFE), or discard the run with tfe.runs.tfe_run_cancel.",
     "force_cancel": "Set force=true to force-cancel it once TFE allows.",
 }
 

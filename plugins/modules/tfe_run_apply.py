@@ -40,7 +40,8 @@ options:
     required: true
   comment:
     description:
-      - Comment recorded with the confirmation.
+      - Comment recorded with the confirmation, and with every task-stage override of O(override).
+      - Required with O(override), as the audit trail of who passed a gate and why.
     type: str
   workspace_id:
     description:
@@ -92,6 +93,22 @@ options:
         elements: str
         choices: [delete, replace, update, any]
         default: [delete, replace]
+  override:
+    description:
+      - Gates this task may pass on purpose before it applies, once each. V(policy) overrides a failed
+        soft-mandatory policy, on the older policy generation (the run in V(policy_override), its policy check
+        overridden) and the newer one (a policy evaluation in a task stage waiting for a decision). V(run_tasks)
+        overrides a run-task stage waiting for a decision (V(pre_plan_awaiting_decision),
+        V(post_plan_awaiting_decision), V(pre_apply_awaiting_decision)) with O(comment).
+      - Only the gates named here are passed; a run waiting at another fails the task naming it, with nothing
+        sent. A hard-mandatory failure is never overridable (TFE ends the run), nor is a gate TFE does not
+        offer to override; the task fails saying so.
+      - Idempotent as the apply is. A gate already passed is not passed again, and a run already applying
+        or applied is left alone.
+      - In check mode, RV(overrides) lists the gate that would be passed; nothing is sent.
+    type: list
+    elements: str
+    choices: [policy, run_tasks]
   discard_protected:
     description:
       - Discard a run that a protection stops, so it does not keep the workspace locked, instead of leaving it
@@ -100,7 +117,8 @@ options:
     default: false
 notes:
   - "Refusals name the way on: plan-only runs can never be applied; a run stopped by a failed soft-mandatory
-    policy (V(policy_override)) must be overridden in TFE or discarded with M(tfe.runs.tfe_run_cancel);
+    policy (V(policy_override)) must be overridden (O(override=[policy]), or in TFE) or discarded with
+    M(tfe.runs.tfe_run_cancel);
     V(errored), V(discarded), V(canceled), V(force_canceled) and V(policy_soft_failed) runs are over."
 seealso:
   - module: tfe.runs.tfe_run
@@ -144,6 +162,13 @@ EXAMPLES = r"""
     discard_protected: true
   delegate_to: localhost
 
+- name: Pass a soft-mandatory policy failure and a run task's decision, then apply (the comment is the audit trail)
+  tfe.runs.tfe_run_apply:
+    run_id: "{{ planned.run.id }}"
+    override: [policy, run_tasks]
+    comment: "CAB 2291: exception to the tagging policy approved by J. Doe"
+  delegate_to: localhost
+
 - name: Confirm a run without waiting for the apply
   tfe.runs.tfe_run_apply:
     run_id: run-CZcmD7eagjhyX0vN
@@ -176,6 +201,15 @@ protected_changes:
   type: list
   elements: dict
   sample: [{address: module.db.aws_db_instance.main, action: replace, protection: "module.db.*"}]
+overrides:
+  description:
+    - With O(override), each gate this task passed (or would pass, in check mode), in order. C(gate) is what
+      the gate held (V(policy), V(run_tasks)), C(id) the policy check or task stage overridden, C(stage) the task
+      stage's name (null for a policy check), C(sent) whether the override was sent (false in check mode).
+  returned: when O(override) is set
+  type: list
+  elements: dict
+  sample: [{gate: [policy], id: polchk-9VYRc9ugr5Eu9dkT, stage: null, sent: true}]
 previous_status:
   description: The run's status when the task first read it.
   returned: always
@@ -232,6 +266,7 @@ log_tail:
 
 from ansible_collections.tfe.runs.plugins.module_utils._apply import apply_run
 from ansible_collections.tfe.runs.plugins.module_utils._module import PLAN_REVIEW_ARGUMENT_SPEC, TfeModule, review_options
+from ansible_collections.tfe.runs.plugins.module_utils._overrides import GATES
 from ansible_collections.tfe.runs.plugins.module_utils._protections import PROTECTED_ACTIONS
 
 ARGUMENT_SPEC = {
@@ -247,6 +282,7 @@ ARGUMENT_SPEC = {
                     "default": ["delete", "replace"]},
     }},
     "discard_protected": {"type": "bool", "default": False},
+    "override": {"type": "list", "elements": "str", "choices": list(GATES)},
     **PLAN_REVIEW_ARGUMENT_SPEC,
 }
 
@@ -258,7 +294,7 @@ def main() -> None:
         module.client, params["run_id"], comment=params["comment"], workspace_id=params["workspace_id"],
         wait_for_plan=params["wait_for_plan"], wait=params["wait"], wait_timeout=params["wait_timeout"],
         check_mode=module.check_mode, review=review_options(params), protect=params["protect"],
-        discard_protected=params["discard_protected"]))
+        discard_protected=params["discard_protected"], override=params["override"] or ()))
 
 
 if __name__ == "__main__":
