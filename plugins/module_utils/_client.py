@@ -355,6 +355,20 @@ class TfeClient:
                 return body[:max_bytes], True
         return body, False
 
+    def upload_blob(self, url: str, stream: Any, shown: str = "<upload url>") -> None:
+        """PUT ``stream`` (a binary file, read in chunks with its length sent) to its own secret URL,
+        without the token. Sent once: an upload URL is single-use, so a failure is the caller's to judge."""
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError("blob URLs must be http(s)")
+        self.limiter.acquire(API)
+        try:
+            response = self.session.put(url, data=stream, auth=NoAuth(), verify=self.verify, timeout=self.timeout,
+                                        headers={"Content-Type": "application/octet-stream"}, allow_redirects=False)
+        except requests.exceptions.RequestException as exc:
+            raise transport_error(exc, "PUT", shown)
+        if response.status_code >= 300:
+            raise TfeHttpError(response.status_code, response.reason or "HTTP error", method="PUT", path=shown)
+
     def _blob_chunks(self, url: str, params: Optional[Dict[str, Any]], shown: str) -> Iterator[bytes]:
         if urlsplit(url).scheme not in ("http", "https"):
             raise ValueError("blob URLs must be http(s)")

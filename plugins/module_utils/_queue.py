@@ -9,10 +9,14 @@ One flow for ``tfe_run``; it takes the client and plain values and returns one `
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from ._archive import ArchiveError
 from ._client import TfeClient
+from ._configuration import ConfigurationError, configuration_summary, prepare_archive, upload_configuration
 from ._force_execute import force_execute
 from ._hcl import HclError
 from ._logs import failure_log_tail
@@ -46,6 +50,7 @@ class QueueSpec:
     wait_timeout: float = 3600
     review: ReviewOptions = field(default_factory=ReviewOptions)
     force_execute: bool = False
+    configuration_path: Optional[str] = None
 
     @property
     def where(self) -> str:
@@ -66,6 +71,10 @@ class QueueSpec:
         if self.reuse != "never" and not self.attributes.get("message"):
             found.append("reuse={0} needs a message (message or run_message): reuse matches runs by their "
                          "message".format(self.reuse))
+        if self.configuration_path is not None and self.configuration_version_id:
+            found.append("configuration_path and configuration_version_id exclude each other")
+        if self.configuration_path is not None and not self.configuration_path.strip():
+            found.append("configuration_path cannot be empty")
         request = self.request()
         found.extend(request.problems())
         found.extend(self.review.problems())
@@ -99,6 +108,8 @@ def queue_run(task: Task, client: TfeClient, spec: QueueSpec, *, check_mode: boo
         existing = find_reusable_run(client, request, spec.reuse)
     if existing is not None:
         task.result.update(reused=True, **run_report(RunView(existing), workspace, client.site_url))
+    elif spec.configuration_path:
+        _upload(task, client, request, spec, waiter, deadline, check_mode)
     if check_mode:
         task.changed(existing is None)
         task.result["would_queue"] = existing is None
@@ -126,6 +137,33 @@ def queue_run(task: Task, client: TfeClient, spec: QueueSpec, *, check_mode: boo
         raise task.fail("Run {0} on {1} is not {2} after {3} seconds: {4}. See {5}".format(
             view.id, spec.where, "settled" if spec.wait_for == "plan" else "final", spec.wait_timeout, reason,
             task.result["run"]["web_url"]), next_step)
+
+
+def _upload(task: Task, client: TfeClient, request: RunRequest, spec: QueueSpec, waiter: Waiter, deadline: float,
+            check_mode: bool) -> None:
+    """A new configuration version from ``configuration_path`` for the run; check mode packs only."""
+    workdir = tempfile.mkdtemp(prefix="tfe-runs-configuration-")
+    try:
+        try:
+            archive = prepare_archive(str(spec.configuration_path), workdir)
+        except ArchiveError as error:
+            raise task.fail("Cannot upload {0}: {1}.".format(spec.configuration_path, error))
+        task.result["configuration_version"] = configuration_summary(archive)
+        if check_mode:
+            return
+        task.attempt("upload the configuration to " + spec.where, hint_404=ORG_TOKEN_HINT)
+        try:
+            version = upload_configuration(client, request.workspace_id, archive,
+                                           speculative=bool(request.attributes.get("plan-only")), deadline=deadline,
+                                           waiter=waiter)
+        except ConfigurationError as error:
+            task.changed()  # a configuration version was created, if not usable
+            raise task.fail("{0}. Nothing was queued on {1}.".format(error, spec.where))
+        task.changed()
+        task.result["configuration_version"] = configuration_summary(archive, version)
+        request.configuration_version_id = str(version.get("id"))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _start_now(task: Task, client: TfeClient, run: Optional[Dict[str, Any]], workspace_id: str, spec: QueueSpec, *,

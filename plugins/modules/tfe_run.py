@@ -53,7 +53,26 @@ options:
   configuration_version_id:
     description:
       - Configuration version to plan (V(cv-...)). By default TFE uses the workspace's latest one.
+      - Excludes O(configuration_path).
     type: str
+  configuration_path:
+    description:
+      - The Terraform configuration to run, uploaded as a new configuration version first (the API-driven
+        workflow, for a workspace without a VCS connection). A directory on the host the module runs on
+        (usually the controller, with C(delegate_to=localhost)), or a ready C(.tar.gz).
+      - A directory is packed as the Terraform CLI packs it. Its C(.terraformignore) is honoured, C(.git/)
+        and C(.terraform/) are left out (C(.terraform/modules/) is kept), symlinks within the directory are
+        kept as symlinks, and a symlink pointing outside it fails the task before anything is sent. Only the
+        executable bit of a file's permissions is kept.
+      - The version is created with C(auto-queue-runs=false) (speculative with O(plan_only=true)), the archive
+        is uploaded to its upload URL (never shown, and the token is never sent there), and the run is queued
+        on it once TFE reports it V(uploaded). A version that ends V(errored) fails the task with TFE's error
+        message, and no run is queued.
+      - With O(reuse), a run that is reused needs no upload, so nothing is uploaded.
+      - In check mode the directory is packed and RV(configuration_version) reports the archive's size and
+        file count; nothing is uploaded.
+      - Excludes O(configuration_version_id).
+    type: path
   run_message:
     description:
       - Message of the run, shown in TFE (the run's C(message) attribute). Required unless O(reuse=never),
@@ -242,6 +261,14 @@ EXAMPLES = r"""
     wait: false
   delegate_to: localhost
 
+- name: Upload the Terraform code of the AWX project and run it (API-driven workflow)
+  tfe.runs.tfe_run:
+    organization: acme
+    workspace: app-api-driven
+    configuration_path: "{{ playbook_dir }}/terraform"
+    run_message: "Deploy from AWX job {{ awx_job_id | default('manual') }}"
+  delegate_to: localhost
+
 - name: Run this plan now, discarding the plan that waits for confirmation ahead of it
   tfe.runs.tfe_run:
     organization: acme
@@ -399,6 +426,14 @@ would_queue:
   returned: check mode
   type: bool
   sample: true
+configuration_version:
+  description:
+    - With O(configuration_path), the upload. C(files) and C(size) (bytes) describe the archive, C(packed) says
+      whether this task packed it from a directory. C(id), C(status) and C(speculative) are the configuration
+      version's (null in check mode). Never the upload URL.
+  returned: when O(configuration_path) is set and no run was reused
+  type: dict
+  sample: {id: cv-ntv3HbhJqvFzamy7, status: uploaded, speculative: false, files: 12, size: 10240, packed: true}
 force_execute:
   description:
     - What O(force_execute) did. C(executed) is true when this task started the run with force-execute
@@ -435,6 +470,7 @@ ARGUMENT_SPEC = {
     "organization": {"type": "str"},
     "workspace": {"type": "str"},
     "configuration_version_id": {"type": "str"},
+    "configuration_path": {"type": "path"},
     "run_message": {"type": "str"},
     "is_destroy": {"type": "bool"},
     "auto_apply": {"type": "bool"},
@@ -468,7 +504,8 @@ def option_for(attribute: str) -> str:
 def main() -> None:
     module = TfeModule(
         argument_spec=ARGUMENT_SPEC,
-        mutually_exclusive=[("workspace_id", "organization"), ("workspace_id", "workspace")],
+        mutually_exclusive=[("workspace_id", "organization"), ("workspace_id", "workspace"),
+                            ("configuration_path", "configuration_version_id")],
         required_together=[("organization", "workspace")],
         required_one_of=[("workspace_id", "workspace")],
         supports_check_mode=True,
@@ -482,7 +519,7 @@ def main() -> None:
         configuration_version_id=params["configuration_version_id"], reuse=params["reuse"], wait=params["wait"],
         wait_for=params["wait_for"], wait_timeout=params["wait_timeout"],
         review=review_options(params, changes_by_default=params["wait_for"] == "plan"),
-        force_execute=params["force_execute"])
+        force_execute=params["force_execute"], configuration_path=params["configuration_path"])
     module.finish(queue_run(module.client, spec, check_mode=module.check_mode))
 
 
