@@ -8,6 +8,7 @@ version, as the Terraform CLI packs it, then planned; through ansible-playbook a
 from __future__ import annotations
 
 import os
+import pathlib
 import tarfile
 
 from conftest import TOKENS  # pylint: disable=import-error
@@ -17,25 +18,26 @@ def tfe_run(name, **args):
     return {"name": name, "tfe.runs.tfe_run": args, "ignore_errors": True}
 
 
-def write(root, relative, text="x\n", mode=0o644):
-    path = os.path.join(root, relative)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as stream:
-        stream.write(text)
-    os.chmod(path, mode)
+# A project as users have them: ignored files, a .terraform/ with modules, a .git/, a link.
+PROJECT = {
+    "main.tf": ('module "vpc" {\n  source = "./modules/vpc"\n}\n', 0o644),
+    "modules/vpc/main.tf": ('resource "null_resource" "vpc" {}\n', 0o644),
+    "scripts/check.sh": ("#!/bin/sh\nexit 0\n", 0o755),
+    "secret.auto.tfvars": ('token = "do-not-upload"\n', 0o644),
+    "notes/todo.txt": ("x\n", 0o644),
+    ".terraform/providers/registry.terraform.io/hashicorp/null/provider.bin": ("x\n", 0o755),
+    ".terraform/modules/modules.json": ("{}\n", 0o644),
+    ".git/HEAD": ("ref: refs/heads/main\n", 0o644),
+    ".terraformignore": ("# never upload local secrets\n*.tfvars\nnotes/\n", 0o644),
+}
 
 
 def terraform_directory(root):
-    """A project as users have them: ignored files, a .terraform/ with modules, a .git/, links."""
-    write(root, "main.tf", 'module "vpc" {\n  source = "./modules/vpc"\n}\n')
-    write(root, "modules/vpc/main.tf", 'resource "null_resource" "vpc" {}\n')
-    write(root, "scripts/check.sh", "#!/bin/sh\nexit 0\n", 0o755)
-    write(root, "secret.auto.tfvars", 'token = "do-not-upload"\n')
-    write(root, "notes/todo.txt")
-    write(root, ".terraform/providers/registry.terraform.io/hashicorp/null/provider.bin")
-    write(root, ".terraform/modules/modules.json", "{}\n")
-    write(root, ".git/HEAD", "ref: refs/heads/main\n")
-    write(root, ".terraformignore", "# never upload local secrets\n*.tfvars\nnotes/\n")
+    for relative, (text, mode) in PROJECT.items():
+        path = pathlib.Path(root, relative)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        path.chmod(mode)
     os.symlink("main.tf", os.path.join(root, "root.tf"))
     return root
 
@@ -110,8 +112,8 @@ def test_a_broken_upload_fails_naming_the_error_and_queues_nothing(ansible, sim,
 
 def test_bad_paths_are_refused_before_any_request(ansible, sim, tmp_path):
     directory = terraform_directory(str(tmp_path / "terraform"))
-    write(str(tmp_path), "outside.txt")
-    os.symlink(os.path.join(str(tmp_path), "outside.txt"), os.path.join(directory, "leak.tf"))
+    (tmp_path / "outside.txt").write_text("not for TFE\n", encoding="utf-8")
+    os.symlink(str(tmp_path / "outside.txt"), os.path.join(directory, "leak.tf"))
     played = ansible.playbook([
         tfe_run("link out", organization="acme", workspace="empty", configuration_path=directory),
         tfe_run("missing", organization="acme", workspace="empty", configuration_path=str(tmp_path / "nope")),
