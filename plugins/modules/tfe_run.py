@@ -60,7 +60,7 @@ options:
       - The Terraform configuration to run, uploaded as a new configuration version first (the API-driven
         workflow, for a workspace without a VCS connection). A directory on the host the module runs on
         (usually the controller, with C(delegate_to=localhost)), or a ready C(.tar.gz). Give an absolute
-        path (for example under C(playbook_dir)): a relative one is relative to the module's working directory.
+        path (for example under C(playbook_dir)); a relative one is relative to the working directory of the module.
       - A directory is packed as the Terraform CLI packs it. Its C(.terraformignore) is honoured, C(.git/)
         and C(.terraform/) are left out (C(.terraform/modules/) is kept), symlinks within the directory are
         kept as symlinks, and a symlink pointing outside it fails the task before anything is sent. Only the

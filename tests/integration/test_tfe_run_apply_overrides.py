@@ -69,8 +69,8 @@ def test_the_newer_generation_and_a_run_task_gate_each_need_their_name(ansible, 
     assert only["overrides"] == [] and only["changed"] is False
     both = played.task("both")
     assert not both.failed and both["run"]["status"] == "applied", both.result
-    assert [(o["gate"], o["stage"]) for o in both["overrides"]] == [(["run_tasks"], "pre_plan"),
-                                                                  (["policy"], "post_plan")]
+    passed = [(o["gate"], o["stage"]) for o in both["overrides"]]
+    assert passed == [(["run_tasks"], "pre_plan"), (["policy"], "post_plan")]
     assert len(overrides_sent(sim)) == 2 and all("/task-stages/" in path for path in overrides_sent(sim))
 
 

@@ -38,8 +38,8 @@ def stage(stage_id, name, overridable=True, evaluations=(), results=()):
 
 
 def check(check_id, overridable=True):
-    return {"id": check_id, "type": "policy-checks", "attributes": {"status": "soft_failed",
-                                                                     "actions": {"is-overridable": overridable}}}
+    attributes = {"status": "soft_failed", "actions": {"is-overridable": overridable}}
+    return {"id": check_id, "type": "policy-checks", "attributes": attributes}
 
 
 def test_a_policy_check_is_a_policy_gate(server):
