@@ -123,21 +123,21 @@ class _Canceller:
     def _post(self, run_id: str) -> Any:
         """POST the admin cancel on the known route, or find it (``auto``): the route and the run it answered."""
         routes = [self.detected] if self.detected else list(ROUTES)
-        for number, route in enumerate(routes, 1):
+        for route in routes:  # left only by the break of an answer: the last route answers or raises
             try:
-                document = self._post_route(run_id, route)
+                document = self._post_route(run_id, route) or {}
+                break
             except TfeHttpError as error:
                 # The admin list just showed this run, so a 404 here means the route does not exist (TFE 201807).
-                if error.status == 404 and number < len(routes):
+                if error.status == 404 and route != routes[-1]:
                     continue
                 if error.status != 404:
                     self.detected = route  # any other answer proves the route exists
                 raise
-            self.detected = route
-            self.included.update(included_index(document or {}))
-            run = (document or {}).get("data")
-            return route, run if isinstance(run, dict) and run.get("id") == run_id else None
-        return None, None  # not reached: the last route answers or raises
+        self.detected = route
+        self.included.update(included_index(document))
+        run = document.get("data")
+        return route, run if isinstance(run, dict) and run.get("id") == run_id else None
 
     def _post_route(self, run_id: str, route: str) -> Optional[Dict[str, Any]]:
         body: Optional[Dict[str, Any]] = None

@@ -10,7 +10,7 @@ from typing import Any, Dict, Iterable, List, Optional
 
 from ._client import TfeClient
 from ._errors import TfeHttpError
-from ._jsonapi import api_path, related_id
+from ._jsonapi import api_path, related_id, related_ids
 from ._logs import failure_log_tail
 from ._outcome import Task, verb
 from ._overrides import GATES, find_gate, pass_gate
@@ -66,18 +66,13 @@ def decide_gate(run: Dict[str, Any]) -> bool:
     return status == "policy_override" or status.endswith("_awaiting_decision")
 
 
-def policy_check_ids(run: Dict[str, Any]) -> list:
-    data = ((run.get("relationships") or {}).get("policy-checks") or {}).get("data") or []
-    return [item.get("id") for item in data if isinstance(item, dict) and item.get("id")]
-
-
 def _refusal(decision: str, view: RunView) -> Any:
     """The sentence (and next step) for a run that cannot be applied."""
     run_id = view.id
     if decision == PLAN_ONLY:
         return "Run {0} is plan-only: plan-only runs cannot be applied. Queue a run without plan_only.".format(run_id), None
     if decision == POLICY_OVERRIDE:
-        checks = ", ".join(policy_check_ids(view.run)) or "its policy check"
+        checks = ", ".join(related_ids(view.run, "policy-checks")) or "its policy check"
         return "Run {0} cannot be applied: a soft-mandatory policy failed ({1}).".format(run_id, checks), \
             OVERRIDE_OR_DISCARD
     if decision == HUMAN_GATE:

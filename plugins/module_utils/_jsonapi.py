@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import quote, urlsplit
 
 JSONAPI = "application/vnd.api+json"
@@ -55,7 +55,22 @@ def included_index(document: Dict[str, Any]) -> Dict[Tuple[str, str], Dict[str, 
             if isinstance(item, dict)}
 
 
+def _relationship_data(resource: Dict[str, Any], name: str) -> Any:
+    """A relationship's ``data``; None when the resource, its relationships or the name are not as JSON:API says."""
+    relationships = resource.get("relationships") if isinstance(resource, dict) else None
+    relationship = relationships.get(name) if isinstance(relationships, dict) else None
+    return relationship.get("data") if isinstance(relationship, dict) else None
+
+
 def related_id(resource: Dict[str, Any], name: str) -> Optional[str]:
     """The ID of a to-one relationship, or None when absent or null."""
-    data = ((resource.get("relationships") or {}).get(name) or {}).get("data")
+    data = _relationship_data(resource, name)
     return data.get("id") if isinstance(data, dict) else None
+
+
+def related_ids(resource: Dict[str, Any], name: str) -> List[str]:
+    """The IDs of a to-many relationship, in the server's order; entries without an ID are left out."""
+    data = _relationship_data(resource, name)
+    if not isinstance(data, list):
+        return []
+    return [str(item["id"]) for item in data if isinstance(item, dict) and item.get("id")]

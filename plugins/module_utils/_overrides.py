@@ -20,15 +20,16 @@ also holds task results). A gate is passed only when the server says it can be
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, List, Optional
+from typing import Any, Dict, FrozenSet, Optional
 
 from ._client import TfeClient
 from ._errors import TfeHttpError
-from ._jsonapi import api_path
+from ._jsonapi import api_path, related_ids
 from ._statuses import run_status
 
 GATES = ("policy", "run_tasks")
 _AWAITING = "_awaiting_decision"
+_HELD_BY_STAGE = {"policy": "a policy evaluation", "run_tasks": "run tasks"}  # what a task stage gate holds, in words
 
 
 @dataclass
@@ -42,16 +43,11 @@ class Gate:
     def describe(self) -> str:
         if self.stage is None:
             return "the soft-mandatory policy check {0}".format(self.resource_id)
-        held = " and ".join(sorted(self.kinds)).replace("run_tasks", "run tasks").replace("policy", "a policy evaluation")
+        held = " and ".join(_HELD_BY_STAGE[kind] for kind in sorted(self.kinds))
         return "the {0} task stage {1} ({2})".format(self.stage, self.resource_id, held)
 
     def report(self, sent: bool) -> Dict[str, Any]:
         return {"gate": sorted(self.kinds), "id": self.resource_id, "stage": self.stage, "sent": sent}
-
-
-def _ids(resource: Dict[str, Any], relationship: str) -> List[str]:
-    data = ((resource.get("relationships") or {}).get(relationship) or {}).get("data") or []
-    return [item["id"] for item in data if isinstance(item, dict) and item.get("id")]
 
 
 def _overridable(resource: Dict[str, Any]) -> bool:
@@ -77,9 +73,9 @@ def find_gate(client: TfeClient, run: Dict[str, Any]) -> Optional[Gate]:
             return None
         stage = next((item for item in named if _overridable(item)), named[-1])
         kinds = set()
-        if _ids(stage, "policy-evaluations"):
+        if related_ids(stage, "policy-evaluations"):
             kinds.add("policy")
-        if _ids(stage, "task-results") or not kinds:
+        if related_ids(stage, "task-results") or not kinds:
             kinds.add("run_tasks")
         return Gate(frozenset(kinds), "task-stages", stage["id"], name, _overridable(stage))
     return None

@@ -50,17 +50,29 @@ def test_a_policy_check_is_a_policy_gate(server):
     assert server.requests[0].path == "/api/v2/runs/run-1/policy-checks"
 
 
-@pytest.mark.parametrize("evaluations, results, kinds", [
-    ((), ("taskrs-1",), {"run_tasks"}),
-    ((), (), {"run_tasks"}),  # a stage that names nothing is a run task's
-    (("poleval-1",), (), {"policy"}),
-    (("poleval-1",), ("taskrs-1",), {"policy", "run_tasks"}),
+@pytest.mark.parametrize("evaluations, results, kinds, held", [
+    ((), ("taskrs-1",), {"run_tasks"}, "run tasks"),
+    ((), (), {"run_tasks"}, "run tasks"),  # a stage that names nothing is a run task's
+    (("poleval-1",), (), {"policy"}, "a policy evaluation"),
+    (("poleval-1",), ("taskrs-1",), {"policy", "run_tasks"}, "a policy evaluation and run tasks"),
 ])
-def test_a_task_stage_is_what_it_holds(server, evaluations, results, kinds):
+def test_a_task_stage_is_what_it_holds(server, evaluations, results, kinds, held):
     server.queue(listing(stage("ts-0", "pre_plan"), stage("ts-1", "post_plan", evaluations=evaluations,
                                                           results=results)))
     gate = find_gate(client_for(server), run("post_plan_awaiting_decision"))
     assert (gate.kinds, gate.resource_id, gate.stage) == (kinds, "ts-1", "post_plan")
+    assert gate.describe() == "the post_plan task stage ts-1 ({0})".format(held)
+
+
+@pytest.mark.parametrize("relationships", [
+    None, [], "policy-evaluations", {"policy-evaluations": None}, {"policy-evaluations": {"data": None}},
+    {"policy-evaluations": {"data": {"id": "poleval-1"}}},  # to-one where to-many belongs
+    {"policy-evaluations": {"data": [None, "poleval-1", {"type": "policy-evaluations"}]}},
+])
+def test_a_task_stage_whose_relationships_are_not_json_api_is_a_run_tasks_gate(server, relationships):
+    odd = dict(stage("ts-1", "post_plan"), relationships=relationships)
+    server.queue(listing(odd))
+    assert find_gate(client_for(server), run("post_plan_awaiting_decision")).kinds == {"run_tasks"}
 
 
 def test_a_gate_the_server_does_not_offer_is_not_overridable(server):
