@@ -305,6 +305,77 @@ def test_workspace_run_shows_the_changes_and_its_protections_stop_the_apply(ansi
     assert len(posts(sim, "/actions/apply")) == 1
 
 
+def test_workspace_run_uploads_passes_named_gates_and_runs_now(ansible, sim, tmp_path):
+    """The API-driven workflow through the role: upload, override (auto, and manual then approve.yml), force-execute."""
+    for name in ("gated", "gated-auto", "gated-manual"):
+        sim.add_workspace("acme", name, knobs={"phase_seconds": PHASE, "policy": "soft_fail"})
+    terraform = tmp_path / "terraform"
+    terraform.mkdir()
+    (terraform / "main.tf").write_text('resource "null_resource" "api" {}\n', encoding="utf-8")
+    (terraform / "local.tfvars").write_text('secret = "not uploaded"\n', encoding="utf-8")
+    (terraform / ".terraformignore").write_text("*.tfvars\n", encoding="utf-8")
+    auto = dict(workspace_run_organization="acme", workspace_run_approval="auto")
+    override = dict(workspace_run_override=["policy"], workspace_run_apply_comment="CAB 7 accepted the tagging gap")
+    played = ansible.playbook([
+        include("workspace_run", workspace_run_workspace="empty", workspace_run_configuration_path=str(terraform),
+                **auto),
+        mark("upload result", "workspace_run_result"),
+        rescued(include("workspace_run", workspace_run_workspace="gated", **auto)),
+        mark("gate result", "workspace_run_result"),
+        include("workspace_run", workspace_run_workspace="gated-auto", **dict(auto, **override)),
+        mark("override result", "workspace_run_result"),
+        include("workspace_run", workspace_run_organization="acme", workspace_run_workspace="gated-manual",
+                **override),
+        mark("manual result", "workspace_run_result"),
+        include("workspace_run", workspace_run_organization="acme", workspace_run_workspace="queue",
+                workspace_run_message="feature"),
+        mark("ahead result", "workspace_run_result"),
+        include("workspace_run", workspace_run_organization="acme", workspace_run_workspace="queue",
+                workspace_run_message="hotfix", workspace_run_force_execute=True),
+        mark("hotfix result", "workspace_run_result"),
+    ])
+    assert played.rc == 0, played.output
+
+    uploaded = played.task("upload result")["workspace_run_result"]
+    assert uploaded["status"] == "applied" and uploaded["changed"] is True, uploaded
+    queued = role_task(between(played, None, "upload result"), "Queue the run and wait for its plan")
+    version = queued["configuration_version"]
+    files = [e["path"] for e in sim.configuration_version_files(version["id"]) if e["type"] != "directory"]
+    assert sorted(files) == [".terraformignore", "main.tf"] and version["files"] == 2
+    assert run_status(sim, uploaded["run_id"])["status"] == "applied"
+
+    refused = played.task("gate result")["workspace_run_result"]
+    assert refused["status"] == "failed" and refused["run_status"] == "policy_override"
+    assert "soft-mandatory policy failed" in refused["msg"] and refused["changed"] is False
+
+    passed = played.task("override result")["workspace_run_result"]
+    assert passed["status"] == "applied" and passed["changed"] is True, passed
+    overridden = role_task(between(played, "gate result", "override result"), "Apply the run")
+    assert [(o["gate"], o["sent"]) for o in overridden["overrides"]] == [(["policy"], True)]
+
+    manual = played.task("manual result")["workspace_run_result"]
+    assert manual["status"] == "needs_override" and manual["override"] == ["policy"], manual
+    outcome = role_task(between(played, "override result", "manual result"), "Show the outcome")["msg"]
+    assert "override" in outcome and manual["run_id"] in outcome and "policy_override" in outcome
+
+    ahead = played.task("ahead result")["workspace_run_result"]
+    hotfix = played.task("hotfix result")["workspace_run_result"]
+    assert ahead["status"] == "needs_confirmation" and hotfix["status"] == "needs_confirmation", hotfix
+    assert run_status(sim, ahead["run_id"])["status"] == "discarded"  # the hotfix ran at once, in its place
+    assert len(posts(sim, "/actions/force-execute")) == 1
+
+    # The approve node passes the gates the plan node allowed, with its comment, and nothing else.
+    approve_vars = tmp_path / "approve.json"
+    approve_vars.write_text(json.dumps({"workspace_run_result": manual}))
+    approved = ansible.playbook(playbook("approve.yml"), args=["-e", "@{0}".format(approve_vars)])
+    applied = approved.task("Apply the run")
+    assert approved.rc == 0 and applied["run"]["status"] == "applied", approved.output
+    assert [o["gate"] for o in applied["overrides"]] == [["policy"]]
+    overrides = posts(sim, "/actions/override")
+    assert len(overrides) == 2 and refused["run_id"] not in json.dumps(overrides)
+    assert len(posts(sim, "/actions/apply")) == 3  # upload, override and approved runs; not the refused one
+
+
 def test_workspace_run_failure_is_published_then_fails(ansible, sim):
     played = ansible.playbook([include("workspace_run", workspace_run_organization="acme",
                                        workspace_run_workspace="plan-error", workspace_run_approval="auto")])
