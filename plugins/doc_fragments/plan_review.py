@@ -18,6 +18,9 @@ options:
       - Reading the JSON plan needs admin access to the workspace, and Terraform 0.12 or later. Without it the task
         still succeeds; C(plan.changes) is null and C(plan.changes_unavailable) says why. The counts
         (C(plan.resource_additions) ...) are always there.
+      - TFE can report a plan finished a moment before its JSON plan is ready, and then answers "not finished
+        yet" (204). That answer is asked again after 1, 2 and 4 seconds (never past the task's deadline) before
+        C(plan.changes_unavailable) says the plan has not finished.
       - When not set, on for M(tfe.runs.tfe_run) with O(tfe.runs.tfe_run#module:wait_for=plan), the run a
         reviewer looks at before approving it, and off otherwise, since reading a JSON plan costs two
         requests of the user's rate limit and needs workspace admin access. M(tfe.runs.tfe_run_apply) reads the changes anyway when it has

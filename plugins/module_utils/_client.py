@@ -204,6 +204,13 @@ class TfeClient:
     def close(self) -> None:
         self.session.close()
 
+    def pause(self, seconds: float, deadline: Optional[float] = None) -> bool:
+        """Sleep ``seconds`` unless that would pass ``deadline`` (a ``clock()`` value); whether it slept."""
+        if deadline is not None and self._clock() + seconds >= deadline:
+            return False
+        self._sleep(seconds)
+        return True
+
     def __enter__(self) -> "TfeClient":
         return self
 

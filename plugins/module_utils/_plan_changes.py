@@ -108,14 +108,33 @@ _UNAVAILABLE = {
 }
 
 
+# A plan can be reported finished a moment before its JSON is stored, so a "not finished yet" answer
+# is asked again after these pauses (7 s in all, never past the task's deadline) before a reviewer is
+# told the changes are missing, or a protection fails closed on it.
+NOT_READY_PAUSES = (1.0, 2.0, 4.0)
+
+
+def _json_plan_answer(client: TfeClient, plan_id: str, deadline: Optional[float]) -> Dict[str, Any]:
+    """json-output's answer (status and redirect location), asked again while the JSON is not ready."""
+    pauses = list(NOT_READY_PAUSES)
+    while True:
+        answer = client.request("GET", api_path("plans", plan_id, "json-output"), deadline=deadline, locate=True)
+        answer = answer if isinstance(answer, dict) else {}
+        not_ready = answer.get("status") == 204 or (answer.get("status") == 200 and not answer.get("location"))
+        if not not_ready:
+            return answer
+        if not pauses or not client.pause(pauses.pop(0), deadline):
+            return {"status": 204}
+
+
 def read_plan_changes(client: TfeClient, plan_id: Optional[str], deadline: Optional[float] = None) -> PlanChanges:
     """The changes of the plan ``plan_id``: two requests (the API's redirect, then the blob, without the token)."""
     if not plan_id:
         return PlanChanges(unavailable="the run has no plan")
     try:
-        answer = client.request("GET", api_path("plans", plan_id, "json-output"), deadline=deadline, locate=True)
-        status, location = (answer or {}).get("status"), (answer or {}).get("location")
-        if status == 204 or (status == 200 and not location):
+        answer = _json_plan_answer(client, plan_id, deadline)
+        status, location = answer.get("status"), answer.get("location")
+        if status == 204:
             return PlanChanges(unavailable=_UNAVAILABLE[204])
         if not location:
             return PlanChanges(unavailable="TFE answered {0} without the JSON plan's location".format(status))

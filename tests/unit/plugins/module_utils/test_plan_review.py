@@ -111,6 +111,51 @@ def test_without_the_json_plan_the_changes_are_missing_with_the_reason(server, a
     assert found.report()["changes"] is None
 
 
+class Clock:
+    """A clock that sleeping moves on, and the sleeps it saw."""
+
+    def __init__(self):
+        self.now, self.slept = 100.0, []
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def paused_client(server, clock):
+    limiter = RateLimiter(rate=1000, burst=1000, list_rate=1000, list_burst=1000, sleep=lambda seconds: None)
+    return TfeClient(server.url, TOKEN, limiter=limiter, sleep=clock.sleep, clock=lambda: clock.now)
+
+
+def json_output_requests(server):
+    return [seen for seen in server.requests if seen.path.endswith("/json-output")]
+
+
+def test_a_json_plan_not_ready_at_once_is_asked_for_again_and_read(server):
+    answers = [Reply(status=204, raw=b""), Reply(status=200, raw=b"")]  # neither names the JSON yet
+
+    def reply(seen):
+        if seen.path.endswith("/json-output") and answers:
+            return answers.pop(0)
+        if seen.path.endswith("/json-output"):
+            return Reply(status=307, headers={"Location": server.url + "/blob/x"})
+        return Reply(raw=json.dumps(JSON_PLAN).encode(), headers={"Content-Type": "application/json"})
+    server.default = reply
+    clock = Clock()
+    found = read_plan_changes(paused_client(server, clock), "plan-1", deadline=clock.now + 60)
+    assert found.known and len(found.changes) == 7 and found.unavailable is None
+    assert len(json_output_requests(server)) == 3 and clock.slept == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("seconds_left, asked, slept", [(60, 4, [1.0, 2.0, 4.0]), (2.5, 2, [1.0]), (0.5, 1, [])])
+def test_a_json_plan_never_ready_is_missing_after_a_few_tries_within_the_deadline(server, seconds_left, asked, slept):
+    serve_plan(server, Reply(status=204, raw=b""))
+    clock = Clock()
+    found = read_plan_changes(paused_client(server, clock), "plan-1", deadline=clock.now + seconds_left)
+    assert found.changes is None and "has not finished" in found.unavailable
+    assert len(json_output_requests(server)) == asked and clock.slept == slept
+
+
 def test_a_blob_that_is_not_json_is_a_reason_not_a_failure(server):
     def reply(seen):
         if seen.path.endswith("/json-output"):
