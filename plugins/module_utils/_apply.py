@@ -17,7 +17,7 @@ from ._overrides import GATES, find_gate, pass_gate
 from ._plan_review import PlanReview, ReviewOptions, describe_violations
 from ._protections import parse_protections
 from ._results import run_report
-from ._run_actions import CONFIRM, DISCARD, NO_ACTION, act_on_run
+from ._run_actions import CONFIRM, DISCARD, NO_ACTION, ORG_TOKEN_HINT, act_on_run
 from ._runs import RunView, complete_view, get_run, wait_for_run
 from ._statuses import (CONFIRM_OR_DISCARD, OVERRIDE_OR_DISCARD, attribute, is_confirmable, is_failure, is_final,
                         is_plan_only, run_status, status_info, waiting_reason)
@@ -138,12 +138,12 @@ def _override(task: Task, client: TfeClient, view: RunView, allowed: Iterable[st
     if len(passed) >= MAX_OVERRIDES:
         raise task.fail("Run {0} still waits at a gate after {1} overrides: the server keeps presenting gates; "
                         "nothing more was sent.".format(view.id, len(passed)))
-    task.attempt("override {0} of run {1}".format(gate.describe(), view.id))
+    task.attempt("override {0} of run {1}".format(gate.describe(), view.id), hint_404=ORG_TOKEN_HINT)
     sent = not check_mode and pass_gate(client, gate, comment or "")
     passed.append(gate.report(sent))
     if sent or check_mode:  # not sent: someone passed it first (409), no change of this task's
         task.changed()
-    task.attempt("apply run " + view.id)
+    task.attempt("apply run " + view.id, hint_404=ORG_TOKEN_HINT)
     return True
 
 
@@ -177,7 +177,7 @@ def apply_run(task: Task, client: TfeClient, run_id: str, *, comment: Optional[s
     if problems:
         raise task.fail("Invalid options: {0}.".format("; ".join(problems)))
     plan_review = PlanReview(client, options, deadline)
-    task.attempt("apply run " + run_id)
+    task.attempt("apply run " + run_id, hint_404=ORG_TOKEN_HINT)
 
     def gate(view: RunView, decision: str) -> None:
         if decision == CONFIRM and options.protections:

@@ -26,6 +26,8 @@ CANCEL = "cancel"
 FORCE_CANCEL = "force_cancel"
 ACTION_PATHS = {CONFIRM: "apply", DISCARD: "discard", CANCEL: "cancel", FORCE_CANCEL: "force-cancel"}
 NO_ACTION = "none"
+# The run actions "cannot be accessed with organization tokens" (reference 2): their 404 says so.
+ORG_TOKEN_HINT = "Organization tokens cannot act on runs: use a user or team token."
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Any, Dict, Optional
 from ._client import TfeClient
 from ._outcome import Task, verb
 from ._results import run_report
-from ._run_actions import CANCEL, DISCARD, FORCE_CANCEL, NO_ACTION, act_on_run
+from ._run_actions import CANCEL, DISCARD, FORCE_CANCEL, NO_ACTION, ORG_TOKEN_HINT, act_on_run
 from ._runs import RunView, complete_view, wait_for_run
 from ._statuses import attribute, cancel_was_sent, is_final, run_action
 from ._waiting import Waiter
@@ -23,7 +23,6 @@ from ._waiting import Waiter
 ALREADY_FINAL = "already_final"
 CANCEL_REQUESTED = "cancel_requested"
 NOT_YET = "not_yet"
-ORG_TOKEN_HINT = "Organization tokens cannot act on runs."
 
 
 def decide_cancel(run: Dict[str, Any], force: bool = False) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from conftest import TOKENS  # pylint: disable=import-error
 from tfesim import Response  # pylint: disable=import-error
 
 
@@ -112,6 +113,24 @@ def test_someone_else_confirms_first_and_the_409_is_not_an_error(ansible, sim):
     assert not applied.failed, played.output
     assert applied["changed"] is False and applied["decision"] == "already_applying"
     assert applied["run"]["status"] == "applied"
+
+
+def test_organization_tokens_cannot_apply_or_discard_and_are_told_why(ansible, sim):
+    org_token = TOKENS["org"]
+    played = ansible.playbook([
+        queue("plan it", "manual"),
+        task("apply with an org token", "tfe_run_apply", run_id=run_id_of("plan it"), tfe_token=org_token),
+        task("discard with an org token", "tfe_run_cancel", run_id=run_id_of("plan it"), tfe_token=org_token),
+    ])
+    for name in ("apply with an org token", "discard with an org token"):
+        refused = played.task(name)
+        assert refused.failed and refused["changed"] is False, played.output
+        assert "Organization tokens cannot act on runs: use a user or team token." in refused["msg"], refused["msg"]
+    assert [e["token_role"] for e in sim.request_log if e["method"] == "POST" and "/actions/" in e["path"]] == [
+        "org", "org"]
+    assert played.task("plan it")["run"]["actions"]["is_confirmable"] is True
+    assert [r["status"] for r in sim.runs(workspace="acme/manual")] == ["planned"]  # neither applied nor discarded
+    assert org_token not in played.output
 
 
 def test_deny_branch_discards_and_unlocks_the_workspace(ansible, sim):
