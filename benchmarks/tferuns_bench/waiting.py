@@ -109,6 +109,7 @@ class RealWait:
     run_seconds: float  # created to applied, by the run's own timestamps
     requests: int  # GET /runs/:id reads of that run, as the simulator logged them
     late: float  # the first read that saw "applied" minus applied-at
+    run_id: str
 
 
 def _parse(moment: str) -> float:
@@ -124,7 +125,8 @@ def measure_real(sim: Any, poller: str, run_id: str) -> RealWait:
     reads = [entry for entry in sim.request_log
              if entry["method"] == "GET" and entry["path"] == "/api/v2/runs/" + run_id]
     seen = [_parse(entry["time"]) for entry in reads if _parse(entry["time"]) >= applied]
-    return RealWait(poller, applied - _parse(run["created_at"]), len(reads), (min(seen) - applied) if seen else float("nan"))
+    return RealWait(poller, applied - _parse(run["created_at"]), len(reads),
+                    (min(seen) - applied) if seen else float("nan"), run_id)
 
 
 def uri_poller_play(address: str, delay: int) -> List[Dict[str, Any]]:
