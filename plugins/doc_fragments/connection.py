@@ -76,7 +76,8 @@ options:
     description:
       - Seconds a request keeps being retried while TFE answers 429 (rate limited), after the delay the
         server asks for (C(Retry-After), else C(X-RateLimit-Reset)) plus up to a second of random jitter.
-        A 429 seen by one task holds every task of the same user on the machine for that delay.
+        A 429 seen by one task holds every task of the same user on the machine for that delay, and halves
+        their O(request_rate) until 10 seconds after the last 429.
       - While a module waits for a run, its reads are retried until the end of that wait (C(wait_timeout)) instead.
     type: float
     default: 300

@@ -8,8 +8,9 @@ TFE limits requests per user (30 per second; 30 per minute on the two run lists)
 an AWX job over 40 workspaces runs 40 module processes with one token. So every request draws from
 token buckets kept in a small state file, one per (TFE host, token), in a private directory
 (mode 0700, owned by the user; the file is named by a hash, never by the token) and guarded by
-``fcntl`` locks. A 429 seen by one process holds them all for the server's delay, and the active
-waiters are counted there too, so that many waiters poll less often each (``poll_floor``).
+``fcntl`` locks. A 429 seen by one process holds them all for the server's delay, then slows them
+all to half the rate for a while; and the active waiters are counted there too, so that many
+waiters poll less often each (``waiting``).
 
 Where no such directory can be used (another user owns it, it is group-writable, the file system
 is read-only, no ``fcntl``), ``open_budget`` falls back to a budget of this process alone and says
@@ -46,21 +47,26 @@ LIST_BURST = 3
 POLL_SHARE = 0.5
 # A waiter that stopped refreshing its slot (killed) stops counting after this long.
 WAITER_TTL = 60.0
+# A 429 means the server saw more than the budget allows: requests that a loaded machine (or the
+# network) delayed and then delivered together, another client of the same user, or a lower limit.
+# Whatever the cause, the budget then runs at half its rate until this long after the last 429.
+SLOWED_SHARE = 0.5
+SLOWED_SECONDS = 10.0
 API = "api"
 RUN_LIST = "run_list"
 BUDGET_DIR_ENV = "TFE_RUNS_BUDGET_DIR"
 
 _MAGIC = b"TFEB"
-_VERSION = 1
+_VERSION = 2
 _SLOTS = 256
-_HEAD = struct.Struct("<4sI6d")
+_HEAD = struct.Struct("<4sI8d")
 _SLOT = struct.Struct("<Id")
 _SIZE = _HEAD.size + _SLOTS * _SLOT.size
 
 
 @dataclass
 class State:
-    """Both buckets (tokens, stamp, held_until) and the active waiters (id -> expiry)."""
+    """Both buckets (tokens, stamp, held_until, slowed_until) and the active waiters (id -> expiry)."""
 
     api: List[float]
     lists: List[float]
@@ -68,7 +74,7 @@ class State:
 
     @classmethod
     def fresh(cls, now: float) -> "State":
-        return cls([float(DEFAULT_BURST), now, 0.0], [float(LIST_BURST), now, 0.0])
+        return cls([float(DEFAULT_BURST), now, 0.0, 0.0], [float(LIST_BURST), now, 0.0, 0.0])
 
     def encode(self) -> bytes:
         slots = sorted(self.waiters.items())[:_SLOTS]
@@ -81,9 +87,9 @@ class State:
         if len(data) < _SIZE:
             return cls.fresh(now)
         magic, version, *numbers = _HEAD.unpack_from(data)
-        if magic != _MAGIC or version != _VERSION or numbers[1] > now + 1 or numbers[4] > now + 1:
+        if magic != _MAGIC or version != _VERSION or numbers[1] > now + 1 or numbers[5] > now + 1:
             return cls.fresh(now)
-        state = cls(list(numbers[:3]), list(numbers[3:]))
+        state = cls(list(numbers[:4]), list(numbers[4:]))
         for index in range(_SLOTS):
             key, expires = _SLOT.unpack_from(data, _HEAD.size + index * _SLOT.size)
             if key and expires > now:
@@ -91,16 +97,43 @@ class State:
         return state
 
 
+def pace(bucket: List[float], rate: float, now: float) -> float:
+    """The rate of ``bucket`` now: ``rate``, or its slowed share for a while after a 429."""
+    return rate * SLOWED_SHARE if now < bucket[3] else rate
+
+
 def take(bucket: List[float], rate: float, burst: float, now: float) -> float:
-    """Reserve one request from ``bucket`` (tokens, stamp, held_until); the seconds until it may go.
+    """Reserve one request from ``bucket`` (tokens, stamp, held_until, slowed_until); the seconds until it may go.
 
     Tokens may go negative: each caller reserves the next free slot, so callers queue in order
     instead of all waking at once.
     """
-    tokens, stamp, held_until = bucket
-    tokens = min(burst, tokens + max(now - stamp, 0.0) * rate) - 1.0
+    rate = pace(bucket, rate, now)
+    tokens = refilled(bucket, rate, burst, now) - 1.0
     bucket[0], bucket[1] = tokens, now
-    return max(-tokens / rate if tokens < 0 else 0.0, held_until - now, 0.0)
+    return max(-tokens / rate if tokens < 0 else 0.0, bucket[2] - now, 0.0)
+
+
+def refilled(bucket: List[float], rate: float, burst: float, now: float) -> float:
+    """The tokens of ``bucket`` at ``now``: what it held, plus what the rate added since, at most the burst."""
+    return min(burst, bucket[0] + max(now - bucket[1], 0.0) * rate)
+
+
+def hold_bucket(bucket: List[float], rate: float, burst: float, now: float, until: float) -> None:
+    """After a 429: nothing from ``bucket`` starts before ``until``, and then at the slowed rate.
+
+    Holding only the start time would let every request reserved during the hold start the moment it
+    ends, a herd well over the server's limit that meets the next 429: so the tokens are drawn down
+    too, and the queue behind the hold begins at ``until``, one request per 1/rate seconds.
+    """
+    before = pace(bucket, rate, now)
+    tokens = refilled(bucket, before, burst, now)
+    bucket[2] = max(bucket[2], until)
+    bucket[3] = max(bucket[3], bucket[2] + SLOWED_SECONDS)
+    after = pace(bucket, rate, now)
+    if tokens < 0:
+        tokens *= after / before  # the requests already promised keep their slots
+    bucket[0], bucket[1] = min(tokens, 1.0 - (bucket[2] - now) * after), now
 
 
 class RateLimiter:
@@ -152,10 +185,14 @@ class RateLimiter:
         return wait
 
     def hold(self, seconds: float, kind: str = API) -> None:
-        """Let no request (of ``kind``: a run-list 429 holds only the run lists) start for ``seconds``."""
+        """Let no request (of ``kind``: a run-list 429 holds only the run lists) start for ``seconds``, and
+        then let them start at half the rate until ``SLOWED_SECONDS`` after."""
         with self._transaction() as state:
-            bucket = state.lists if kind == RUN_LIST else state.api
-            bucket[2] = max(bucket[2], self._clock() + seconds)
+            now = self._clock()
+            if kind == RUN_LIST:
+                hold_bucket(state.lists, self.list_rate, self.list_burst, now, now + seconds)
+            else:
+                hold_bucket(state.api, self.rate, self.burst, now, now + seconds)
 
     @contextmanager
     def waiting(self) -> Iterator[Callable[[float], float]]:
@@ -171,7 +208,8 @@ class RateLimiter:
                 now = self._clock()
                 state.waiters[key] = now + max(WAITER_TTL, 2 * interval)
                 active = sum(1 for expires in state.waiters.values() if expires > now)
-            return max(interval, active / (POLL_SHARE * self.rate))
+                rate = pace(state.api, self.rate, now)
+            return max(interval, active / (POLL_SHARE * rate))
 
         try:
             yield floor

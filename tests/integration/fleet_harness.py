@@ -154,6 +154,11 @@ class FleetOutcome:
         return collections.Counter(_SPECIFICS.sub("<id>", str(result.get("msg", result.status)))[:300]
                                    for result in self.failed)
 
+    def warnings(self) -> "collections.Counter[str]":
+        """The warnings of every task of the play, host-specific IDs and names left out."""
+        return collections.Counter(_SPECIFICS.sub("<id>", str(warning))[:300] for result in self.played.results
+                                   for warning in result.get("warnings") or [])
+
     def report(self) -> str:
         """Everything a failed assertion should show: the counts, why tasks failed, how the play ended."""
         why = self.failure_messages()
@@ -166,6 +171,8 @@ class FleetOutcome:
                  "workspaces without exactly one run: {0}".format(miscounted or "none"),
                  "failure messages (count x msg):"]
         lines += ["  {0} x {1}".format(count, msg) for msg, count in why.most_common(10)] or ["  none"]
+        lines += ["warnings (count x text):"]
+        lines += ["  {0} x {1}".format(count, text) for text, count in self.warnings().most_common(5)] or ["  none"]
         # The recap alone has a line per host: show what came before it too.
         return "\n".join(lines) + "\n" + self.played.output_tail(len(self.names) + 30)
 

@@ -74,6 +74,33 @@ def test_a_429_seen_by_one_process_holds_the_others(tmp_path):
     assert SharedBudget(path2, RATE, BURST).reserve(RUN_LIST)[1] >= 29.0
 
 
+@pytest.mark.parametrize("pending", [0, 10, 60])
+def test_after_a_429_requests_start_after_the_hold_at_half_the_rate_then_at_the_full_rate(pending):
+    """The queue resumes at a pace that a server which just refused can take; a herd at the hold's end,
+    or the full rate again at once, meets the next 429."""
+    now = [0.0]
+    budget = RateLimiter(25.0, 3, clock=lambda: now[0], sleep=lambda seconds: None)
+    slots = [budget.reserve()[0] for dummy in range(pending)]  # reserved before the 429, still waiting
+    budget.hold(1.0)
+    for step in range(40):  # forty tasks ask during the hold
+        now[0] = step * 0.02
+        slots.append(budget.reserve()[0])
+    held = slots[pending:]
+    # Behind the hold, or behind the requests already promised (which keep their slots), at 12.5/s.
+    assert min(held) == pytest.approx(max(1.0, (pending - 3) / 25.0 + 1 / 12.5))
+    assert busiest_second(held) <= 12.5 + 1
+    assert busiest_second(slots) <= 25 + 3
+    with budget.waiting() as floor:
+        assert floor(0.01) == pytest.approx(1 / (0.5 * 12.5))  # waiters poll less often too
+    now[0] = 20.0  # ten seconds after the last 429's hold ended: the full rate again
+    again = [budget.reserve()[0] for dummy in range(60)]
+    assert 12.5 + 3 < busiest_second(again) <= 25 + 3
+    # A run-list 429 holds the run lists alike, at their own rate.
+    budget.hold(60.0, RUN_LIST)
+    lists = [budget.reserve(RUN_LIST)[0] for dummy in range(3)]
+    assert lists[0] >= now[0] + 60.0 - 1e-9 and lists[2] - lists[0] == pytest.approx(2 / (0.5 * budget.list_rate))
+
+
 def test_run_lists_have_their_own_per_minute_budget(tmp_path):
     budget = SharedBudget(str(tmp_path / "state"), RATE, BURST, list_rate=0.4)
     waits = [budget.reserve(RUN_LIST)[1] for dummy in range(7)]
@@ -113,6 +140,6 @@ def test_a_directory_others_can_write_is_not_used(tmp_path):
 
 
 def test_a_state_from_before_a_reboot_starts_afresh():
-    stale = State([-50.0, 10_000.0, 10_050.0], [0.0, 10_000.0, 0.0])
+    stale = State([-50.0, 10_000.0, 10_050.0, 10_060.0], [0.0, 10_000.0, 0.0, 0.0])
     assert State.decode(stale.encode(), now=5.0).api[2] == 0.0  # the monotonic clock restarted at boot
     assert State.decode(b"garbage", now=5.0).api[0] > 0
