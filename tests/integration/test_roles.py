@@ -371,6 +371,9 @@ def test_workspace_run_uploads_passes_named_gates_and_runs_now(ansible, sim, tmp
     applied = approved.task("Apply the run")
     assert approved.rc == 0 and applied["run"]["status"] == "applied", approved.output
     assert [o["gate"] for o in applied["overrides"]] == [["policy"]]
+    # No tfe_run_comment given: the comment TFE keeps with the confirmation says which gate the approval passed.
+    assert [text for dummy, text in sim.backend.world.run(manual["run_id"]).comments] == [
+        "Approved in the AWX workflow, passing policy as the plan node named (tfe.runs playbooks/approve.yml)"]
     overrides = posts(sim, "/actions/override")
     assert len(overrides) == 2 and refused["run_id"] not in json.dumps(overrides)
     assert len(posts(sim, "/actions/apply")) == 3  # upload, override and approved runs; not the refused one
