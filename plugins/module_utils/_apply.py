@@ -17,7 +17,7 @@ from ._overrides import GATES, find_gate, pass_gate
 from ._plan_review import PlanReview, ReviewOptions, describe_violations
 from ._protections import parse_protections
 from ._results import run_report
-from ._run_actions import CONFIRM, DISCARD, NO_ACTION, ORG_TOKEN_HINT, act_on_run
+from ._run_actions import CONFIRM, DISCARD, NO_ACTION, ORG_TOKEN_HINT, ActOutcome, act_on_run
 from ._runs import RunView, complete_view, get_run, wait_for_run
 from ._statuses import (CONFIRM_OR_DISCARD, OVERRIDE_OR_DISCARD, attribute, is_confirmable, is_failure, is_final,
                         is_plan_only, run_status, status_info, waiting_reason)
@@ -179,10 +179,15 @@ def apply_run(task: Task, client: TfeClient, run_id: str, *, comment: Optional[s
     plan_review = PlanReview(client, options, deadline)
     task.attempt("apply run " + run_id, hint_404=ORG_TOKEN_HINT)
 
-    def gate(view: RunView, decision: str) -> None:
-        if decision == CONFIRM and options.protections:
-            task.result.update(decision=decision, action=NO_ACTION, previous_status=view.status)
-            _gate(task, client, plan_review, view, discard=discard_protected, comment=comment, check_mode=check_mode)
+    # The status before this task changed anything: an override or a wait between reads changes it.
+    first_read: List[str] = []
+
+    def gate(reached: ActOutcome) -> None:
+        if reached.decision == CONFIRM and options.protections:
+            task.result.update(decision=CONFIRM, action=NO_ACTION,
+                               previous_status=(first_read or [reached.previous_status])[0])
+            _gate(task, client, plan_review, reached.view, discard=discard_protected, comment=comment,
+                  check_mode=check_mode)
 
     def same_workspace(view: RunView) -> None:
         found = related_id(view.run, "workspace")
@@ -198,6 +203,8 @@ def apply_run(task: Task, client: TfeClient, run_id: str, *, comment: Optional[s
         acted = act_on_run(client, run_id, decide_apply, comment=comment, check_mode=check_mode,
                            wait_while=[STILL_PLANNING] if wait_for_plan else [], deadline=deadline, waiter=waiter,
                            guard=same_workspace, before=gate)
+        if not first_read:
+            first_read.append(acted.previous_status)
         polls += acted.polls
         if not (allowed and acted.decision in _GATES) or not _override(
                 task, client, acted.view, allowed, comment, passed, check_mode) or check_mode:
@@ -210,7 +217,7 @@ def apply_run(task: Task, client: TfeClient, run_id: str, *, comment: Optional[s
     overridden = any(item["sent"] for item in passed) or (check_mode and bool(passed))
     task.changed(acted.acted or overridden or (check_mode and would_confirm))
     action = acted.action or (CONFIRM if check_mode and would_confirm else NO_ACTION)
-    task.result.update(decision=acted.decision, action=action, previous_status=acted.previous_status,
+    task.result.update(decision=acted.decision, action=action, previous_status=first_read[0],
                        polls=polls, **run_report(view, None, client.site_url))
     plan_review.read(view)
     plan_review.attach(task.result)

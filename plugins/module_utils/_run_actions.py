@@ -48,13 +48,13 @@ class ActOutcome:
 def act_on_run(client: TfeClient, run_id: str, decide: Callable[[Dict[str, Any]], str], *, comment: Optional[str],
                check_mode: bool, wait_while: Collection[str], deadline: float, waiter: Waiter, max_races: int = 3,
                guard: Optional[Callable[[RunView], None]] = None,
-               before: Optional[Callable[[RunView, str], None]] = None) -> ActOutcome:
+               before: Optional[Callable[["ActOutcome"], None]] = None) -> ActOutcome:
     """Read the run, decide, and POST the action the decision names (``ACTION_PATHS``).
 
     Decisions in ``wait_while`` are waited out (until ``deadline``) before deciding again; check mode
     never waits and never POSTs. A 409 means the run moved meanwhile: re-read and decide again, at
     most ``max_races`` times. ``guard`` may raise before anything is sent (e.g. a workspace check);
-    ``before(view, decision)`` may raise just before an action is sent, or would be in check mode
+    ``before(outcome)`` may raise just before an action is sent, or would be in check mode
     (e.g. a protective gate judged on the finished plan).
     """
     view = get_run(client, run_id)
@@ -73,7 +73,7 @@ def act_on_run(client: TfeClient, run_id: str, decide: Callable[[Dict[str, Any]]
         if outcome.decision not in ACTION_PATHS:
             return outcome
         if before is not None:
-            before(outcome.view, outcome.decision)
+            before(outcome)
         if check_mode:
             return outcome
         body = {"comment": comment} if comment else {}

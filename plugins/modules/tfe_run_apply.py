@@ -211,7 +211,10 @@ overrides:
   elements: dict
   sample: [{gate: [policy], id: polchk-9VYRc9ugr5Eu9dkT, stage: null, sent: true}]
 previous_status:
-  description: The run's status when the task first read it.
+  description:
+    - The run's status when the task first read it, before it sent anything.
+    - After an override, still the status the run had before it (for example C(policy_override)), not the one it
+      moved to before the confirmation.
   returned: always
   type: str
   sample: cost_estimated

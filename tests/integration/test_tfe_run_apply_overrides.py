@@ -51,6 +51,7 @@ def test_a_legacy_soft_policy_failure_is_passed_once_with_a_comment(ansible, sim
     assert not passed.failed and passed["changed"] is True and passed["run"]["status"] == "applied", passed.result
     assert [(o["gate"], o["stage"], o["sent"]) for o in passed["overrides"]] == [(["policy"], None, True)]
     assert passed["overrides"][0]["id"].startswith("polchk-")
+    assert passed["previous_status"] == "policy_override"  # before the task acted, not between its two actions
     again = played.task("again")
     assert not again.failed and again["changed"] is False and again["overrides"] == []
     assert overrides_sent(sim) == ["/api/v2/policy-checks/{0}/actions/override".format(passed["overrides"][0]["id"])]
