@@ -108,15 +108,18 @@ def take(bucket: List[float], rate: float, burst: float, now: float) -> float:
     Tokens may go negative: each caller reserves the next free slot, so callers queue in order
     instead of all waking at once.
     """
-    rate = pace(bucket, rate, now)
     tokens = refilled(bucket, rate, burst, now) - 1.0
     bucket[0], bucket[1] = tokens, now
-    return max(-tokens / rate if tokens < 0 else 0.0, bucket[2] - now, 0.0)
+    return max(-tokens / pace(bucket, rate, now) if tokens < 0 else 0.0, bucket[2] - now, 0.0)
 
 
 def refilled(bucket: List[float], rate: float, burst: float, now: float) -> float:
-    """The tokens of ``bucket`` at ``now``: what it held, plus what the rate added since, at most the burst."""
-    return min(burst, bucket[0] + max(now - bucket[1], 0.0) * rate)
+    """The tokens of ``bucket`` at ``now``, counted at its pace now: what it held, plus what the pace
+    added since, at most the burst. A debt (requests already promised) is kept in seconds across a
+    change of pace, so that no new slot lands among the promised ones."""
+    then, current = pace(bucket, rate, bucket[1]), pace(bucket, rate, now)
+    tokens = bucket[0] * current / then if bucket[0] < 0 else bucket[0]
+    return min(burst, tokens + max(now - bucket[1], 0.0) * current)
 
 
 def hold_bucket(bucket: List[float], rate: float, burst: float, now: float, until: float) -> None:
@@ -127,7 +130,7 @@ def hold_bucket(bucket: List[float], rate: float, burst: float, now: float, unti
     too, and the queue behind the hold begins at ``until``, one request per 1/rate seconds.
     """
     before = pace(bucket, rate, now)
-    tokens = refilled(bucket, before, burst, now)
+    tokens = refilled(bucket, rate, burst, now)
     bucket[2] = max(bucket[2], until)
     bucket[3] = max(bucket[3], bucket[2] + SLOWED_SECONDS)
     after = pace(bucket, rate, now)

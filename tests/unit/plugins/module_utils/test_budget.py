@@ -101,6 +101,24 @@ def test_after_a_429_requests_start_after_the_hold_at_half_the_rate_then_at_the_
     assert lists[0] >= now[0] + 60.0 - 1e-9 and lists[2] - lists[0] == pytest.approx(2 / (0.5 * budget.list_rate))
 
 
+def test_the_queue_of_a_slowed_budget_keeps_its_slots_when_the_full_rate_returns():
+    """Forty tasks asking again as soon as each request is sent, across the end of the half rate: the
+    requests promised at the half rate keep their slots, and the new ones queue behind them."""
+    now = [0.0]
+    budget = RateLimiter(25.0, 3, clock=lambda: now[0], sleep=lambda seconds: None)
+    budget.hold(1.0)
+    asking, sent = [(index * 0.001, index) for index in range(40)], []
+    while asking:
+        now[0], task = min(asking)
+        asking.remove((now[0], task))
+        due = budget.reserve()[0]
+        sent.append(due)
+        if due < 20.0:
+            asking.append((due + 0.05, task))  # 50 ms for the request, then the task asks again
+    assert busiest_second([slot for slot in sent if slot < 11.0]) <= 12.5 + 1  # half the rate
+    assert busiest_second(sent) <= 25 + 3
+
+
 def test_run_lists_have_their_own_per_minute_budget(tmp_path):
     budget = SharedBudget(str(tmp_path / "state"), RATE, BURST, list_rate=0.4)
     waits = [budget.reserve(RUN_LIST)[1] for dummy in range(7)]
