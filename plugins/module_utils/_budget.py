@@ -118,8 +118,14 @@ def refilled(bucket: List[float], rate: float, burst: float, now: float) -> floa
     added since, at most the burst. A debt (requests already promised) is kept in seconds across a
     change of pace, so that no new slot lands among the promised ones."""
     then, current = pace(bucket, rate, bucket[1]), pace(bucket, rate, now)
-    tokens = bucket[0] * current / then if bucket[0] < 0 else bucket[0]
+    tokens = debt_at_pace(bucket[0], then, current)
     return min(burst, tokens + max(now - bucket[1], 0.0) * current)
+
+
+def debt_at_pace(tokens: float, old: float, new: float) -> float:
+    """``tokens`` counted at pace ``old``, counted at pace ``new``: a debt (negative tokens, requests
+    already promised) keeps its length in seconds; credit is unchanged."""
+    return tokens * new / old if tokens < 0 else tokens
 
 
 def hold_bucket(bucket: List[float], rate: float, burst: float, now: float, until: float) -> None:
@@ -134,8 +140,7 @@ def hold_bucket(bucket: List[float], rate: float, burst: float, now: float, unti
     bucket[2] = max(bucket[2], until)
     bucket[3] = max(bucket[3], bucket[2] + SLOWED_SECONDS)
     after = pace(bucket, rate, now)
-    if tokens < 0:
-        tokens *= after / before  # the requests already promised keep their slots
+    tokens = debt_at_pace(tokens, before, after)  # the requests already promised keep their slots
     bucket[0], bucket[1] = min(tokens, 1.0 - (bucket[2] - now) * after), now
 
 
