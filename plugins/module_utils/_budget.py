@@ -10,7 +10,9 @@ token buckets kept in a small state file, one per (TFE host, token), in a privat
 (mode 0700, owned by the user; the file is named by a hash, never by the token) and guarded by
 ``fcntl`` locks. A 429 seen by one process holds them all for the server's delay, then slows them
 all to half the rate for a while; and the active waiters are counted there too, so that many
-waiters poll less often each (``waiting``).
+waiters poll less often each (``waiting``). The buckets promise each request a start time; the file
+also keeps when the last requests were actually sent, so that processes a loaded machine wakes late,
+all at once, still send no more than rate + burst in any second (``clear_to_send``).
 
 Where no such directory can be used (another user owns it, it is group-writable, the file system
 is read-only, no ``fcntl``), ``open_budget`` falls back to a budget of this process alone and says
@@ -57,20 +59,25 @@ RUN_LIST = "run_list"
 BUDGET_DIR_ENV = "TFE_RUNS_BUDGET_DIR"
 
 _MAGIC = b"TFEB"
-_VERSION = 2
+_VERSION = 3
 _SLOTS = 256
+# The most requests whose send times are kept: enough for any one-second window of a budget up to 60/s.
+_SENDS = 64
 _HEAD = struct.Struct("<4sI8d")
 _SLOT = struct.Struct("<Id")
-_SIZE = _HEAD.size + _SLOTS * _SLOT.size
+_SEND = struct.Struct("<d")
+_SIZE = _HEAD.size + _SLOTS * _SLOT.size + _SENDS * _SEND.size
 
 
 @dataclass
 class State:
-    """Both buckets (tokens, stamp, held_until, slowed_until) and the active waiters (id -> expiry)."""
+    """Both buckets (tokens, stamp, held_until, slowed_until), the active waiters (id -> expiry) and the
+    send times of the latest requests, oldest first."""
 
     api: List[float]
     lists: List[float]
     waiters: Dict[int, float] = field(default_factory=dict)
+    sends: List[float] = field(default_factory=list)
 
     @classmethod
     def fresh(cls, now: float) -> "State":
@@ -79,7 +86,10 @@ class State:
     def encode(self) -> bytes:
         slots = sorted(self.waiters.items())[:_SLOTS]
         body = b"".join(_SLOT.pack(key, expires) for key, expires in slots)
-        return _HEAD.pack(_MAGIC, _VERSION, *self.api, *self.lists) + body + b"\0" * (_SIZE - _HEAD.size - len(body))
+        body += b"\0" * (_SLOTS - len(slots)) * _SLOT.size
+        sends = self.sends[-_SENDS:]
+        body += b"".join(_SEND.pack(sent) for sent in sends) + b"\0" * (_SENDS - len(sends)) * _SEND.size
+        return _HEAD.pack(_MAGIC, _VERSION, *self.api, *self.lists) + body
 
     @classmethod
     def decode(cls, data: bytes, now: float) -> "State":
@@ -94,6 +104,9 @@ class State:
             key, expires = _SLOT.unpack_from(data, _HEAD.size + index * _SLOT.size)
             if key and expires > now:
                 state.waiters[key] = expires
+        start = _HEAD.size + _SLOTS * _SLOT.size
+        sends = [_SEND.unpack_from(data, start + index * _SEND.size)[0] for index in range(_SENDS)]
+        state.sends = [sent for sent in sends if sent > now - 1.0]
         return state
 
 
@@ -120,6 +133,16 @@ def refilled(bucket: List[float], rate: float, burst: float, now: float) -> floa
     then, current = pace(bucket, rate, bucket[1]), pace(bucket, rate, now)
     tokens = debt_at_pace(bucket[0], then, current)
     return min(burst, tokens + max(now - bucket[1], 0.0) * current)
+
+
+def send_time(sends: List[float], limit: int, now: float) -> float:
+    """When the next request may be sent, given the send times so far (oldest first): now, or later
+    if ``limit`` requests were sent in the second before. The times stay in order, so that no window
+    of one second holds more than ``limit`` of them."""
+    due = max([now] + sends[-1:])
+    if len(sends) >= limit:
+        due = max(due, sends[-limit] + 1.0)
+    return due
 
 
 def debt_at_pace(tokens: float, old: float, new: float) -> float:
@@ -187,10 +210,28 @@ class RateLimiter:
 
     def acquire(self, kind: str = API) -> float:
         """Take one request from the budget, sleeping (outside any lock) until it is due. Returns the time slept."""
-        wait = self.reserve(kind)[1]
+        due, wait = self.reserve(kind)
         if wait > 0:
             self._sleep(wait)
-        return wait
+        later = self.clear_to_send(due)
+        if later > 0:
+            self._sleep(later)
+        return wait + later
+
+    def clear_to_send(self, due: float) -> float:
+        """Record this request, due at clock time ``due``, as sent; return the seconds it must wait
+        first (mostly none).
+
+        A process that a loaded machine woke late may find that the others it woke with already spent
+        this second: it waits for the next free moment instead of sending an over-limit request.
+        """
+        limit = min(int(self.rate + self.burst), _SENDS)
+        with self._transaction() as state:
+            start = max(self._clock(), due)
+            recent = [sent for sent in state.sends if sent > start - 1.0]
+            sent = send_time(recent, limit, start)
+            state.sends = recent[-_SENDS + 1:] + [sent]
+        return sent - start
 
     def hold(self, seconds: float, kind: str = API) -> None:
         """Let no request (of ``kind``: a run-list 429 holds only the run lists) start for ``seconds``, and

@@ -119,6 +119,25 @@ def test_the_queue_of_a_slowed_budget_keeps_its_slots_when_the_full_rate_returns
     assert busiest_second(sent) <= 25 + 3
 
 
+def test_requests_that_a_loaded_machine_wakes_late_together_still_send_at_most_rate_and_burst_a_second(tmp_path):
+    """Two processes reserve 60 slots; the machine is so busy that none wakes before 1.5 s, and then all
+    that are due wake at once. The ones the first second cannot take wait for the next free moment,
+    across both processes, instead of arriving at the server together (the 429s a loaded CI saw)."""
+    now = [0.0]
+    path = str(tmp_path / "state")
+    first, second = (SharedBudget(path, 25.0, 3, clock=lambda: now[0], sleep=lambda seconds: None) for dummy in "ab")
+    dues = [(first if index % 2 else second).reserve()[0] for index in range(60)]
+    now[0] = 1.5
+    sent = []
+    for index, due in enumerate(dues):
+        start = max(now[0], due)
+        sent.append(start + (first if index % 2 else second).clear_to_send(due))
+    assert sum(1 for moment in sent if moment == 1.5) == 25 + 3  # the late ones do go, as many as may
+    assert busiest_second(sent) <= 25 + 3
+    # In their order, and no later than 60 requests at 28 a second need: the seconds from 1.5, 2.5 and 3.5.
+    assert sent == sorted(sent) and max(sent) == 1.5 + 2
+
+
 def test_run_lists_have_their_own_per_minute_budget(tmp_path):
     budget = SharedBudget(str(tmp_path / "state"), RATE, BURST, list_rate=0.4)
     waits = [budget.reserve(RUN_LIST)[1] for dummy in range(7)]
