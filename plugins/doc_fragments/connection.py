@@ -66,6 +66,8 @@ options:
         directory cannot be used, each task paces only itself and the module warns.
       - The two run lists, which TFE limits to 30 requests a minute, also share a budget, of 24 a minute
         (bursts of 3) at the default rate and in proportion to O(request_rate) otherwise.
+      - Requests are counted when sent, too, so tasks that a busy machine wakes late and together still send
+        at most O(request_rate) + 3 in any second; above a rate of 61 only the start times are paced.
       - Tasks that wait for runs poll less often the more of them wait at once, so that waiting takes at most
         half of the budget; each waiter polls at most every (number of waiters) / (half of O(request_rate))
         seconds, so 40 waiters at the default rate poll every 3.2 seconds each, and 100 every 8 seconds.

@@ -61,7 +61,7 @@ BUDGET_DIR_ENV = "TFE_RUNS_BUDGET_DIR"
 _MAGIC = b"TFEB"
 _VERSION = 3
 _SLOTS = 256
-# The most requests whose send times are kept: enough for any one-second window of a budget up to 60/s.
+# The most requests whose send times are kept: a one-second window of a budget up to 61/s + a burst of 3.
 _SENDS = 64
 _HEAD = struct.Struct("<4sI8d")
 _SLOT = struct.Struct("<Id")
@@ -225,7 +225,9 @@ class RateLimiter:
         A process that a loaded machine woke late may find that the others it woke with already spent
         this second: it waits for the next free moment instead of sending an over-limit request.
         """
-        limit = min(int(self.rate + self.burst), _SENDS)
+        limit = int(self.rate + self.burst)
+        if limit > _SENDS:
+            return 0.0  # a second of sends at this rate overflows the ring: the start times alone pace
         with self._transaction() as state:
             start = max(self._clock(), due)
             recent = [sent for sent in state.sends if sent > start - 1.0]

@@ -138,6 +138,18 @@ def test_requests_that_a_loaded_machine_wakes_late_together_still_send_at_most_r
     assert sent == sorted(sent) and max(sent) == 1.5 + 2
 
 
+def test_a_budget_above_what_the_send_times_hold_is_paced_by_its_start_times_and_not_capped(tmp_path):
+    """For a raised TFE limit: 100 a second are sent in a second, not the 64 the send-time ring holds."""
+    now = [0.0]
+    budget = SharedBudget(str(tmp_path / "state"), 100.0, 3, clock=lambda: now[0], sleep=lambda seconds: None)
+    sent = []
+    for dummy in range(300):
+        due = budget.reserve()[0]
+        now[0] = max(now[0], due)
+        sent.append(now[0] + budget.clear_to_send(due))
+    assert busiest_second(sent) >= 100
+
+
 def test_run_lists_have_their_own_per_minute_budget(tmp_path):
     budget = SharedBudget(str(tmp_path / "state"), RATE, BURST, list_rate=0.4)
     waits = [budget.reserve(RUN_LIST)[1] for dummy in range(7)]
