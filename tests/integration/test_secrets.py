@@ -279,9 +279,10 @@ def arm_scenarios(sim) -> Dict[str, str]:
         extra[role] = sim.add_token(role, kind, organizations=None if kind == "site_admin" else ["acme"],
                                     token=new_token())
     extra["admin"] = TOKENS["admin"]
-    # Workspaces whose plans last long enough for a token to be revoked between two polls.
+    # Workspaces whose plans last long enough for a token to be revoked between two polls, even when a busy
+    # machine starts the next task late.
     for name in ("slow-run", "slow-apply"):
-        sim.add_workspace("acme", name, knobs={"phase_seconds": PHASE, "durations": {"planning": 6}})
+        sim.add_workspace("acme", name, knobs={"phase_seconds": PHASE, "durations": {"planning": 600}})
     # 401 from the second read of the run on: the task has started waiting when its token dies.
     for role in ("revoked_run", "revoked_apply", "revoked_cancel"):
         sim.add_fault("revoke_token", role=role, method="GET", path="/api/v2/runs/*", skip=1)

@@ -84,10 +84,12 @@ def test_apply_refusals_say_why_and_what_next(ansible, sim):
 
 
 def test_apply_waits_for_a_plan_still_running_then_confirms(ansible, sim):
-    played = ansible.playbook([queue("just queued", "slowish", wait=False),
-                               task("apply", "tfe_run_apply", run_id=run_id_of("just queued"))])
+    # The plan ends at the module's first poll, however long the machine takes to start the task.
+    planning = sim.create_runs("acme/slow", status="planning", stuck=False)[0]
+    sim.add_fault("someone_else", run=planning, status="planned", skip=1)
+    played = ansible.playbook([task("apply", "tfe_run_apply", run_id=planning)])
     applied = played.task("apply")
-    assert applied["changed"] and applied["previous_status"] in ("pending", "plan_queued", "planning")
+    assert applied["changed"] and applied["previous_status"] == "planning", played.output
     assert applied["run"]["status"] == "applied"
     assert applied["polls"] >= 1
 
@@ -150,25 +152,24 @@ def test_deny_branch_discards_and_unlocks_the_workspace(ansible, sim):
 
 
 def test_cancel_a_planning_run_and_check_mode_never_posts(ansible, sim):
+    # Placed in planning (and free to move on): a queued run might still be pending, which is discarded.
+    planning = sim.create_runs("acme/slow", status="planning", stuck=False)[0]
     played = ansible.playbook([
-        queue("slow plan", "slow", wait=False),
-        dict(task("cancel check", "tfe_run_cancel", run_id=run_id_of("slow plan")), check_mode=True),
-        task("cancel", "tfe_run_cancel", run_id=run_id_of("slow plan")),
+        dict(task("cancel check", "tfe_run_cancel", run_id=planning), check_mode=True),
+        task("cancel", "tfe_run_cancel", run_id=planning),
     ])
     assert played.task("cancel check")["changed"] is True
     cancel = played.task("cancel")
-    assert cancel["changed"] and cancel["action"] in ("cancel", "discard") and cancel["run"]["status"] in (
-        "canceled", "discarded")
-    assert len(posts(sim, "/actions/cancel")) + len(posts(sim, "/actions/discard")) == 1
+    assert cancel["changed"] and cancel["action"] == "cancel" and cancel["run"]["status"] == "canceled", played.output
+    assert len(posts(sim, "/actions/cancel")) == 1 and posts(sim, "/actions/discard") == []
 
 
 def test_force_cancel_of_a_stuck_run(ansible, sim):
+    # Placed in planning: a run still pending would simply be discarded.
+    stuck = sim.create_runs("acme/stuck", status="planning")[0]
     played = ansible.playbook([
-        # Waiting 2 s for a plan that never ends (the task fails) makes sure the run is planning, not
-        # still pending: a pending run would simply be discarded.
-        queue("stuck", "stuck", wait_timeout=2),
-        task("cancel without force", "tfe_run_cancel", run_id=run_id_of("stuck"), wait_timeout=3),
-        task("force cancel", "tfe_run_cancel", run_id=run_id_of("stuck"), force=True, wait_timeout=60),
+        task("cancel without force", "tfe_run_cancel", run_id=stuck, wait_timeout=3),
+        task("force cancel", "tfe_run_cancel", run_id=stuck, force=True, wait_timeout=60),
     ])
     plain = played.task("cancel without force")
     assert plain.failed and "force=true" in plain["msg"]
@@ -178,7 +179,8 @@ def test_force_cancel_of_a_stuck_run(ansible, sim):
 
 
 def test_an_apply_longer_than_the_wait_fails_saying_how_to_keep_waiting(ansible, sim):
-    sim.set_workspace_knobs("acme/manual", durations={"applying": 60})
+    # Applying at once after the confirmation, so the 3 s wait ends in applying on a slow machine too.
+    sim.set_workspace_knobs("acme/manual", durations={"confirmed": 0, "apply_queued": 0, "applying": 60})
     played = ansible.playbook([
         queue("plan it", "manual"),
         task("apply", "tfe_run_apply", run_id=run_id_of("plan it"), wait_timeout=3),
