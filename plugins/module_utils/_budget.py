@@ -12,7 +12,8 @@ token buckets kept in a small state file, one per (TFE host, token), in a privat
 all to half the rate for a while; and the active waiters are counted there too, so that many
 waiters poll less often each (``waiting``). The buckets promise each request a start time; the file
 also keeps when the last requests were actually sent, so that processes a loaded machine wakes late,
-all at once, still send no more than rate + burst in any second (``clear_to_send``).
+all at once, still send no more than rate + burst in any second, and a slot promised before a 429
+is given up for one behind the hold (``clear_to_send``).
 
 Where no such directory can be used (another user owns it, it is group-writable, the file system
 is read-only, no ``fcntl``), ``open_budget`` falls back to a budget of this process alone and says
@@ -163,7 +164,7 @@ def hold_bucket(bucket: List[float], rate: float, burst: float, now: float, unti
     bucket[2] = max(bucket[2], until)
     bucket[3] = max(bucket[3], bucket[2] + SLOWED_SECONDS)
     after = pace(bucket, rate, now)
-    tokens = debt_at_pace(tokens, before, after)  # the requests already promised keep their slots
+    tokens = debt_at_pace(tokens, before, after)  # the promised requests keep their place in the queue
     bucket[0], bucket[1] = min(tokens, 1.0 - (bucket[2] - now) * after), now
 
 
@@ -203,37 +204,55 @@ class RateLimiter:
         """
         with self._transaction() as state:
             now = self._clock()
-            wait = take(state.api, self.rate, self.burst, now)
-            if kind == RUN_LIST:
-                wait = max(wait, take(state.lists, self.list_rate, self.list_burst, now))
+            wait = self._take(state, kind, now)
         return now + wait, wait
+
+    def _take(self, state: State, kind: str, now: float) -> float:
+        wait = take(state.api, self.rate, self.burst, now)
+        if kind == RUN_LIST:
+            wait = max(wait, take(state.lists, self.list_rate, self.list_burst, now))
+        return wait
 
     def acquire(self, kind: str = API) -> float:
         """Take one request from the budget, sleeping (outside any lock) until it is due. Returns the time slept."""
         due, wait = self.reserve(kind)
+        slept = 0.0
+        while True:
+            if wait > 0:
+                self._sleep(wait)
+                slept += wait
+            wait, requeued_at = self.clear_to_send(due, kind)
+            if requeued_at is None:
+                break
+            due = requeued_at
         if wait > 0:
             self._sleep(wait)
-        later = self.clear_to_send(due)
-        if later > 0:
-            self._sleep(later)
-        return wait + later
+        return slept + wait
 
-    def clear_to_send(self, due: float) -> float:
-        """Record this request, due at clock time ``due``, as sent; return the seconds it must wait
-        first (mostly none).
+    def clear_to_send(self, due: float, kind: str = API) -> Tuple[float, Optional[float]]:
+        """For a request whose slot came due at clock time ``due``: (the seconds to wait, None) once it
+        is recorded as sent (mostly no wait), or (the seconds to wait, its new slot) if a 429 held the
+        budget after the slot was reserved: ask again when the new slot comes.
 
         A process that a loaded machine woke late may find that the others it woke with already spent
-        this second: it waits for the next free moment instead of sending an over-limit request.
+        this second: it waits for the next free moment instead of sending an over-limit request. And a
+        slot promised before a 429 does not outlive the hold: the server is refusing (and, on many
+        installations, counting its refusals), so sending into the hold only lengthens it for every task.
         """
         limit = int(self.rate + self.burst)
-        if limit > _SENDS:
-            return 0.0  # a second of sends at this rate overflows the ring: the start times alone pace
         with self._transaction() as state:
-            start = max(self._clock(), due)
+            now = self._clock()
+            start = max(now, due)
+            held_until = max([state.api[2]] + ([state.lists[2]] if kind == RUN_LIST else []))
+            if start < held_until:
+                wait = self._take(state, kind, now)
+                return wait, now + wait
+            if limit > _SENDS:
+                return 0.0, None  # a second of sends at this rate overflows the ring: the start times alone pace
             recent = [sent for sent in state.sends if sent > start - 1.0]
             sent = send_time(recent, limit, start)
             state.sends = recent[-_SENDS + 1:] + [sent]
-        return sent - start
+        return sent - start, None
 
     def hold(self, seconds: float, kind: str = API) -> None:
         """Let no request (of ``kind``: a run-list 429 holds only the run lists) start for ``seconds``, and
