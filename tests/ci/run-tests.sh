@@ -245,7 +245,8 @@ step_venv() {
       line="${line%%#*}"
       line="${line#"${line%%[![:space:]]*}"}"
       line="${line%"${line##*[![:space:]]}"}"
-      [[ -n "${line}" ]] && requirements+=("${line}")
+      # each requirement once: the suites' files repeat the shared ones (requests, pytest)
+      [[ -n "${line}" && " ${requirements[*]} " != *" ${line} "* ]] && requirements+=("${line}")
     done <"${SOURCE_ROOT}/${file}"
   done
   ensure_venv "leg-${LEG}" "${PYVER}" "${requirements[@]}" || return 1
