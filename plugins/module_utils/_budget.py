@@ -12,7 +12,7 @@ token buckets kept in a small state file, one per (TFE host, token), in a privat
 all to half the rate for a while; and the active waiters are counted there too, so that many
 waiters poll less often each (``waiting``). The buckets promise each request a start time; the file
 also keeps when the last requests were actually sent, so that processes a loaded machine wakes late,
-all at once, still send no more than rate + burst in any second, and a slot promised before a 429
+all at once, still send no more than ``rate`` in any second, and a slot promised before a 429
 is given up for one behind the hold (``clear_to_send``).
 
 Where no such directory can be used (another user owns it, it is group-writable, the file system
@@ -38,9 +38,9 @@ try:
 except ImportError:  # pragma: no cover - not on Windows, where modules do not run anyway
     fcntl = None  # type: ignore[assignment]
 
-# The default budget: rate + burst is the most a one-second window can see, so 25/s with a burst
-# of 3 stays under TFE's 30/s with room for requests that a loaded machine delays and then sends
-# close together. The run lists: 0.4/s with a burst of 3 is at most 27 a minute.
+# The default budget: 25/s, and never more than 25 sent in any second, stays under TFE's 30/s with
+# room for requests that a loaded machine delays after they were counted and delivers together (a
+# CPU-starved AWX node with 40 forks); the burst of 3 lets a task that was idle start at once. The run lists: 0.4/s with a burst of 3 is at most 27 a minute.
 DEFAULT_RATE = 25.0
 DEFAULT_BURST = 3
 LIST_RATE = 0.4
@@ -62,7 +62,7 @@ BUDGET_DIR_ENV = "TFE_RUNS_BUDGET_DIR"
 _MAGIC = b"TFEB"
 _VERSION = 3
 _SLOTS = 256
-# The most requests whose send times are kept: a one-second window of a budget up to 61/s + a burst of 3.
+# The most requests whose send times are kept: a one-second window of a budget up to 64/s.
 _SENDS = 64
 _HEAD = struct.Struct("<4sI8d")
 _SLOT = struct.Struct("<Id")
@@ -239,7 +239,7 @@ class RateLimiter:
         slot promised before a 429 does not outlive the hold: the server is refusing (and, on many
         installations, counting its refusals), so sending into the hold only lengthens it for every task.
         """
-        limit = int(self.rate + self.burst)
+        limit = int(self.rate)  # not rate + burst: the margin under the server's limit takes what is delayed after this
         with self._transaction() as state:
             now = self._clock()
             start = max(now, due)

@@ -119,7 +119,7 @@ def test_the_queue_of_a_slowed_budget_keeps_its_slots_when_the_full_rate_returns
     assert busiest_second(sent) <= 25 + 3
 
 
-def test_requests_that_a_loaded_machine_wakes_late_together_still_send_at_most_rate_and_burst_a_second(tmp_path):
+def test_requests_that_a_loaded_machine_wakes_late_together_still_send_at_most_rate_a_second(tmp_path):
     """Two processes reserve 60 slots; the machine is so busy that none wakes before 1.5 s, and then all
     that are due wake at once. The ones the first second cannot take wait for the next free moment,
     across both processes, instead of arriving at the server together (the 429s a loaded CI saw)."""
@@ -132,9 +132,9 @@ def test_requests_that_a_loaded_machine_wakes_late_together_still_send_at_most_r
     for index, due in enumerate(dues):
         start = max(now[0], due)
         sent.append(start + (first if index % 2 else second).clear_to_send(due)[0])
-    assert sum(1 for moment in sent if moment == 1.5) == 25 + 3  # the late ones do go, as many as may
-    assert busiest_second(sent) <= 25 + 3
-    # In their order, and no later than 60 requests at 28 a second need: the seconds from 1.5, 2.5 and 3.5.
+    assert sum(1 for moment in sent if moment == 1.5) == 25  # the late ones do go, as many as may
+    assert busiest_second(sent) <= 25
+    # In their order, and no later than 60 requests at 25 a second need: the seconds from 1.5, 2.5 and 3.5.
     assert sent == sorted(sent) and max(sent) == 1.5 + 2
 
 
