@@ -40,7 +40,8 @@ except ImportError:  # pragma: no cover - not on Windows, where modules do not r
 
 # The default budget: 25/s, and never more than 25 sent in any second, stays under TFE's 30/s with
 # room for requests that a loaded machine delays after they were counted and delivers together (a
-# CPU-starved AWX node with 40 forks); the burst of 3 lets a task that was idle start at once. The run lists: 0.4/s with a burst of 3 is at most 27 a minute.
+# CPU-starved AWX node with 40 forks); the burst of 3 lets a task that was idle start at once.
+# The run lists: 0.4/s with a burst of 3 is at most 27 a minute.
 DEFAULT_RATE = 25.0
 DEFAULT_BURST = 3
 LIST_RATE = 0.4
