@@ -2,12 +2,14 @@
 request and ``run_list_rate_limit_per_minute`` on the run lists, per user (not per token), with
 refused requests counted or not, on the wall or the simulator clock; ``/_sim/stats`` counts the 429s.
 
-No test sleeps. Windows slide with ``advance_clock`` (``rate_limit_clock: simulator``); a burst
-that must fit in one real second runs under :func:`in_one_window`, which retries a burst that a
-slow machine spread over more than a window instead of asserting on it.
+Windows slide with ``advance_clock`` (``rate_limit_clock: simulator``); a burst that must fit in
+one real second runs under :func:`in_one_window`, which retries a burst that a slow machine spread
+over more than a window instead of asserting on it. One test sleeps: requests that arrive 1.5 s apart
+while the simulator is busy must count as 1.5 s apart.
 """
 from __future__ import annotations
 
+import threading
 import time
 from typing import Callable, List, TypeVar
 
@@ -15,6 +17,7 @@ import pytest
 import requests
 from conftest import SEED, Api, error_of
 from tfesim import SeedError, Simulator
+from tfesim.ratelimit import SlidingWindowLimiter
 from tfesim.__main__ import _apply_flags, main, parse_args
 
 MANUAL = "ws-Manual0000000001"
@@ -141,6 +144,40 @@ def test_per_second_limit_is_on_the_wall_clock_by_default(sim, api):
         return before, api.get(PING).status_code
 
     assert in_one_window(sim, burst) == ([200] * 5 + [429], 429)
+
+
+def test_requests_count_when_they_arrived_not_when_a_busy_simulator_serves_them(sim):
+    """A TFE counts requests at its edge: two requests 1.5 s apart fit a limit of 1 a second even when
+    the simulator serves them together (here: held up behind the state lock, as a CPU-starved
+    simulator's threads are), instead of refusing the second as if they had come at once."""
+    sim.set_installation(api_rate_limit_per_second=1)
+    clients = [Api(sim), Api(sim)]
+    answers: List[int] = []
+
+    def send(client: Api) -> None:
+        answers.append(client.get(PING).status_code)
+
+    senders = [threading.Thread(target=send, args=(client,)) for client in clients]
+    with sim.backend.world.lock:
+        senders[0].start()
+        time.sleep(1.5)
+        senders[1].start()
+        time.sleep(0.3)  # both wait for the lock now
+    for sender in senders:
+        sender.join(10)
+    assert answers == [200, 200]
+
+
+def test_a_request_counted_late_sees_only_those_that_arrived_before_it():
+    """Out-of-order counting: each request's window ends when it arrived, and a later request's
+    check does not forget hits that a request counted late still needs."""
+    limiter = SlidingWindowLimiter(1.0)
+    limiter.record("user", 10.5)
+    assert limiter.retry_in("user", 1, 10.2) is None  # it arrived before the one already counted
+    limiter.record("user", 10.2)
+    assert limiter.retry_in("user", 2, 10.6) == pytest.approx(0.6)  # both in (9.6, 10.6]; 10.2 leaves first
+    assert limiter.retry_in("user", 1, 11.3) == pytest.approx(0.2)  # 10.2 has left; 10.5 leaves at 11.5
+    assert limiter.retry_in("user", 1, 10.4) == pytest.approx(0.8)  # counted late, it still sees 10.2
 
 
 def test_per_user_not_per_token(sim, api):

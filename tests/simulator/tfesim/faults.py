@@ -323,7 +323,7 @@ def _rate_limit(faults: Faults, fault: Fault, _request: Request, _next: Handler)
 
 def _per_token_rate_limit(faults: Faults, fault: Fault, request: Request, next_handler: Handler) -> Response:
     params = fault.params
-    now = limit_time(params["clock"], faults.backend.clock)
+    now = limit_time(params["clock"], faults.backend.clock, request.received_at)
     assert fault.limiter is not None
     try:
         fault.limiter.check(bearer_token(request) or "anonymous", params["limit"], now)

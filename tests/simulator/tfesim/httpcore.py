@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Pattern, Tuple
 
@@ -30,6 +31,9 @@ class Request:
     principal: Optional[Principal] = None
     params: Dict[str, str] = field(default_factory=dict)
     client: str = ""  # the peer's IP address: unauthenticated requests are rate-limited per address
+    # When the request reached the simulator (time.monotonic()): the rate limits count it then, as a
+    # TFE counts at its edge, not after this process's busy threads and locks let it through.
+    received_at: float = field(default_factory=time.monotonic)
 
     def json(self, allow_empty: bool = False) -> Any:
         """The body parsed as JSON; an empty body is ``{}`` when ``allow_empty``."""

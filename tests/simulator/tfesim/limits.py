@@ -42,7 +42,7 @@ class RateLimits:
     def __call__(self, request: Request, next_handler: Handler) -> Response:
         limits = self._limits_for(request.path)
         if limits:
-            refusal = self._admit(self._identity(request), limits)
+            refusal = self._admit(self._identity(request), limits, request.received_at)
             if refusal is not None:
                 return Response.error(refusal, self.backend.installation.error_status_as_integer)
         return next_handler(request)
@@ -67,12 +67,12 @@ class RateLimits:
             principal = self.backend.world.principals_by_token.get(bearer_token(request))
         return principal.identity if principal is not None else "ip:" + (request.client or "unknown")
 
-    def _admit(self, key: str, limits: List[Limit]) -> Optional[ApiError]:
+    def _admit(self, key: str, limits: List[Limit], received_at: float) -> Optional[ApiError]:
         """None when every window has room (the request then counts in each), else the 429 to answer.
         A refused request counts in every window too when ``rate_limit_counts_rejected``, as with
         limiters that punish hammering."""
         knobs = self.backend.installation
-        now = limit_time(knobs.rate_limit_clock, self.backend.clock)
+        now = limit_time(knobs.rate_limit_clock, self.backend.clock, received_at)
         with self._lock:
             refused = [(wait, limit) for wait, limit in
                        ((limiter.retry_in(key, limit, now), limit) for limiter, limit in limits) if wait is not None]

@@ -2,10 +2,10 @@
 contract 7.2) and the ``per_token_rate_limit`` fault, and the 429 they answer."""
 from __future__ import annotations
 
+import bisect
 import collections
 import threading
-import time
-from typing import Deque, Dict, Optional
+from typing import Dict, List, Optional
 
 from .clock import Clock
 from .errors import ApiError
@@ -16,9 +16,10 @@ RATE_LIMIT_DETAIL = "You have exceeded the API's rate limit."
 LIMIT_CLOCKS = ("wall", "simulator")
 
 
-def limit_time(clock_name: str, simulator_clock: Clock) -> float:
-    """Now, in seconds, on the clock a limit counts with."""
-    return time.monotonic() if clock_name == "wall" else simulator_clock.now()
+def limit_time(clock_name: str, simulator_clock: Clock, received_at: float) -> float:
+    """When a request received at ``received_at`` (time.monotonic()) happened, in seconds on the clock a
+    limit counts with."""
+    return received_at if clock_name == "wall" else simulator_clock.now()
 
 
 def too_many_requests(limit: int, reset: float) -> ApiError:
@@ -32,11 +33,15 @@ class SlidingWindowLimiter:
 
     :meth:`retry_in` and :meth:`record` are separate so that a caller applying several
     limits to one request can ask all of them before counting it in any.
+
+    Requests are counted at the time they arrived, and a busy simulator's threads may count
+    them in another order: the hits stay sorted, each request sees only those that arrived
+    before it, and hits are kept a second window long so that a late-counted one still sees them.
     """
 
     def __init__(self, window: float = 60.0) -> None:
         self.window = window
-        self._hits: Dict[str, Deque[float]] = collections.defaultdict(collections.deque)
+        self._hits: Dict[str, List[float]] = collections.defaultdict(list)
         self._lock = threading.RLock()
 
     def retry_in(self, key: str, limit: int, now: float) -> Optional[float]:
@@ -45,18 +50,18 @@ class SlidingWindowLimiter:
             return None
         with self._lock:
             hits = self._hits[key]
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) < limit:
+            del hits[:bisect.bisect_right(hits, now - 2 * self.window)]
+            in_window = hits[bisect.bisect_right(hits, now - self.window):bisect.bisect_right(hits, now)]
+            if len(in_window) < limit:
                 return None
             # Counted refusals can push the window past the limit: a slot frees only once
             # enough hits have expired to bring the count below it.
-            return hits[len(hits) - limit] + self.window - now
+            return in_window[len(in_window) - limit] + self.window - now
 
     def record(self, key: str, now: float) -> None:
         """Count one request of ``key`` at ``now``."""
         with self._lock:
-            self._hits[key].append(now)
+            bisect.insort(self._hits[key], now)
 
     def check(self, key: str, limit: int, now: float, count_rejected: bool = False) -> None:
         """Count one request, or raise the 429 (which counts too when ``count_rejected``)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import List, Optional, Tuple
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -46,6 +47,11 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: SimulatorHTTPServer
 
+    def parse_request(self) -> bool:
+        """Note the time its request line arrived, before anything in this process can delay it."""
+        self.received_at = time.monotonic()
+        return super().parse_request()
+
     def _read_chunked(self) -> bytes:
         """A ``Transfer-Encoding: chunked`` body (http.client streams a file upload that way)."""
         chunks: List[bytes] = []
@@ -73,7 +79,7 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
         request = Request(
             method=self.command, path=unquote(parts.path), query=dict(parse_qsl(parts.query, keep_blank_values=True)),
             headers=dict(self.headers.items()), body=body, base_url="%s://%s" % (self.server.scheme, host),
-            client=self.client_address[0],
+            client=self.client_address[0], received_at=self.received_at,
         )
         response = self.server.backend.handle(request)
         if response.drop_connection:
