@@ -4,11 +4,13 @@ refused requests counted or not, on the wall or the simulator clock; ``/_sim/sta
 
 Windows slide with ``advance_clock`` (``rate_limit_clock: simulator``); a burst that must fit in
 one real second runs under :func:`in_one_window`, which retries a burst that a slow machine spread
-over more than a window instead of asserting on it. One test sleeps: requests that arrive 1.5 s apart
-while the simulator is busy must count as 1.5 s apart.
+over more than a window instead of asserting on it. Two tests sleep: requests that arrive apart while
+the simulator is busy must count as apart as they arrived.
 """
 from __future__ import annotations
 
+import re
+import socket
 import threading
 import time
 from typing import Callable, List, TypeVar
@@ -166,6 +168,25 @@ def test_requests_count_when_they_arrived_not_when_a_busy_simulator_serves_them(
     for sender in senders:
         sender.join(10)
     assert answers == [200, 200]
+
+
+def test_a_request_read_late_counts_when_its_bytes_arrived(sim):
+    """The kernel's receive stamp, not the read, places a request: on one keep-alive connection, a
+    request sent 0.5 s after one that the simulator is still serving (held here behind the state
+    lock) is read only when that one is done, 1.5 s later, yet a limit of 1 a second refuses it, as
+    a TFE that saw both arrive 0.5 s apart does."""
+    sim.set_installation(api_rate_limit_per_second=1)
+    request = "GET %s HTTP/1.1\r\nHost: sim\r\nAuthorization: Bearer %s\r\n" % (PING, sim.tokens["admin"])
+    with socket.create_connection((sim.host, sim.port), timeout=10) as connection:
+        with sim.backend.world.lock:
+            connection.sendall((request + "\r\n").encode())
+            time.sleep(0.5)
+            connection.sendall((request + "Connection: close\r\n\r\n").encode())
+            time.sleep(1.5)
+        answers = b""
+        while chunk := connection.recv(65536):
+            answers += chunk
+    assert re.findall(rb"HTTP/1.1 (\d{3}) ", answers) == [b"200", b"429"]
 
 
 def test_a_request_counted_late_sees_only_those_that_arrived_before_it():

@@ -2,6 +2,7 @@
 into :class:`~tfesim.httpcore.Request` objects for the backend."""
 from __future__ import annotations
 
+import io
 import socket
 import ssl
 import time
@@ -9,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import List, Optional, Tuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from .arrival import ArrivalStampedReader, enable_arrival_stamps, stamped_reader
 from .backend import Backend
 from .httpcore import Request
 
@@ -26,6 +28,11 @@ class SimulatorHTTPServer(ThreadingHTTPServer):
         self.scheme = "https" if tls else "http"
         self.verbose = verbose
         super().__init__(address, SimulatorRequestHandler)
+
+    def server_bind(self) -> None:
+        """Before any connection: the kernel stamps when each received packet arrived."""
+        enable_arrival_stamps(self.socket)
+        super().server_bind()
 
     def finish_request(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
         """Wrap TLS here, in the connection's own thread, so one slow handshake never blocks accept()."""
@@ -46,10 +53,20 @@ class SimulatorRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     server: SimulatorHTTPServer
+    arrivals: Optional[ArrivalStampedReader]
+
+    def setup(self) -> None:
+        """Read the connection through a reader that knows when its bytes arrived, where the kernel says."""
+        super().setup()
+        self.arrivals = stamped_reader(self.connection)
+        if self.arrivals is not None:
+            self.rfile.close()
+            self.rfile = io.BufferedReader(self.arrivals, io.DEFAULT_BUFFER_SIZE)
 
     def parse_request(self) -> bool:
-        """Note the time its request line arrived, before anything in this process can delay it."""
-        self.received_at = time.monotonic()
+        """Note when its request line arrived: the kernel's stamp, else now, before anything here delays it."""
+        arrived_at = self.arrivals.arrived_at if self.arrivals is not None else None
+        self.received_at = arrived_at if arrived_at is not None else time.monotonic()
         return super().parse_request()
 
     def _read_chunked(self) -> bytes:
